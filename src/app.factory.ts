@@ -1,0 +1,78 @@
+import { Logger as NestLogger, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/config';
+import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { validationProblem, type ProblemField } from './common/problem';
+import { setupSwagger } from './common/swagger';
+import { pendingMigrations } from './health/health.service';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** Apply pending migrations (embedded database); otherwise refuse to start when any is pending. */
+  migrate: boolean;
+}
+
+export class PendingMigrationsError extends Error {
+  override readonly name = 'PendingMigrationsError';
+}
+
+function flatten(errors: ValidationError[], prefix = ''): ProblemField[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+export function validationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    exceptionFactory: (errors: ValidationError[]) => validationProblem(flatten(errors)),
+  });
+}
+
+/** Builds the whole application; `main.ts` and the e2e tests both start it this way. */
+export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config: options.config, databaseUrl: options.databaseUrl }),
+    { rawBody: true, bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: options.config.maxBodyBytes });
+  app.useGlobalPipes(validationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  app.set('x-powered-by', false);
+  app.set('etag', false);
+  setupSwagger(app);
+
+  const dataSource = app.get(DataSource);
+  if (options.migrate) {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } else {
+    const pending = await pendingMigrations(dataSource);
+    if (pending.length > 0) {
+      await app.close();
+      throw new PendingMigrationsError(
+        `The database schema is behind this build: ${pending.length} pending migration(s) ` +
+          `(${pending.join(', ')}). run: npm run migration:run`,
+      );
+    }
+  }
+  await app.init();
+  // Errors raised by Express middleware (body-parser: 413, malformed JSON) never reach Nest's
+  // filters; this last handler renders them as problem+json too.
+  const logger = new NestLogger('Http');
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    sendProblem(err, req, res, logger);
+  });
+  return app;
+}

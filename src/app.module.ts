@@ -1,0 +1,60 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { APP_CONFIG, type AppConfig } from './config/config';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+}
+
+// Only these request headers are logged: an allow-list cannot leak a bank's custom
+// signature header or a staff key the way a deny-list can.
+const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-event-id', 'webhook-id'];
+
+function requestSummary(req: IncomingMessage & { id?: unknown }): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  for (const name of LOGGED_HEADERS) {
+    if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+  }
+  return { id: req.id, method: req.method, url: req.url, headers };
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req: IncomingMessage, res: ServerResponse) => {
+              const id = randomUUID();
+              res.setHeader('X-Correlation-Id', id);
+              return id;
+            },
+            serializers: {
+              req: requestSummary,
+              res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+            },
+            redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        MetricsModule,
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+      global: true,
+    };
+  }
+}

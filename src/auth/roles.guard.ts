@@ -1,0 +1,54 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ProblemException } from '../common/problem';
+import type { Role } from './api-key.entity';
+import { ApiKeysService, StaffPrincipal } from './api-keys.service';
+import { PUBLIC_KEY, ROLE_KEY } from './roles.decorator';
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export type StaffRequest = Request & { staff?: StaffPrincipal };
+
+/** Applied to every route: a valid key (401 otherwise) with a role high enough (403). */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'admin';
+
+    const req = context.switchToHttp().getRequest<StaffRequest>();
+    const header = req.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'unauthenticated',
+        'Send a staff API key as Authorization: Bearer <key>',
+      );
+    }
+    const staff = await this.keys.authenticate(match[1]);
+    if (!staff) {
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'unauthenticated',
+        'The API key is not valid or has been revoked',
+      );
+    }
+    if (RANK[staff.role] < RANK[needed]) {
+      throw new ProblemException(
+        HttpStatus.FORBIDDEN,
+        'forbidden',
+        `This action needs the ${needed} role; the key has ${staff.role}`,
+      );
+    }
+    req.staff = staff;
+    return true;
+  }
+}

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: '.data',
+      webhookSecret: undefined,
+      adminApiKey: undefined,
+      reconcileCron: '0 * * * *',
+      maxBodyBytes: 1048576,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['MAX_BODY_BYTES', '-1'],
+    ['RECONCILE_CRON', 'every hour'],
+    ['WEBHOOK_SECRET', 'short'],
+    ['ADMIN_API_KEY', 'short'],
+    ['LOG_LEVEL', 'loud'],
+  ])('names %s when it is %s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('accepts a 6-field cron with seconds and treats empty values as unset', () => {
+    const config = loadConfig({ RECONCILE_CRON: '*/5 * * * * *', DATABASE_URL: '', PORT: '8080' });
+    expect(config.reconcileCron).toBe('*/5 * * * * *');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.port).toBe(8080);
+  });
+});

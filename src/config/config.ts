@@ -1,0 +1,135 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { CronTime } from 'cron';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The environment, as the contract's configuration table names it. Validated once at boot. */
+class EnvironmentSchema {
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'PORT must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'PORT must be a whole number from 0 to 65535' })
+  PORT = 3000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1, { message: 'DATA_DIR must not be empty' })
+  DATA_DIR = '.data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8, { message: 'WEBHOOK_SECRET must be at least 8 characters' })
+  WEBHOOK_SECRET?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'ADMIN_API_KEY must be at least 24 characters' })
+  @MaxLength(200, { message: 'ADMIN_API_KEY must be at most 200 characters' })
+  ADMIN_API_KEY?: string;
+
+  @IsString()
+  RECONCILE_CRON = '0 * * * *';
+
+  @Transform(toInt)
+  @IsInt({ message: 'MAX_BODY_BYTES must be a whole number of bytes' })
+  @Min(1024, { message: 'MAX_BODY_BYTES must be at least 1024' })
+  @Max(64 * 1024 * 1024, { message: 'MAX_BODY_BYTES must be at most 67108864 (64 MiB)' })
+  MAX_BODY_BYTES = 1048576;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_PG_PORT must be a whole number' })
+  @Min(1024, { message: 'EMBEDDED_PG_PORT must be from 1024 to 65535' })
+  @Max(65535, { message: 'EMBEDDED_PG_PORT must be from 1024 to 65535' })
+  EMBEDDED_PG_PORT = 54329;
+
+  @IsIn(['true', 'false'], { message: 'WORKER_ENABLED must be true or false' })
+  WORKER_ENABLED = 'true';
+}
+
+export interface AppConfig {
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  webhookSecret?: string;
+  adminApiKey?: string;
+  reconcileCron: string;
+  maxBodyBytes: number;
+  logLevel: LogLevel;
+  embeddedPgPort: number;
+  workerEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function messages(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}));
+}
+
+/** Reads and validates the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new EnvironmentSchema());
+  const input: Record<string, string> = {};
+  for (const key of [...known, 'DATABASE_URL', 'WEBHOOK_SECRET', 'ADMIN_API_KEY']) {
+    const value = env[key];
+    if (value !== undefined) input[key] = value;
+  }
+  const schema = plainToInstance(EnvironmentSchema, input);
+  const problems = messages(validateSync(schema, { forbidUnknownValues: false }));
+  try {
+    new CronTime(schema.RECONCILE_CRON);
+  } catch {
+    problems.push(
+      `RECONCILE_CRON must be a cron expression with 5 or 6 fields, got "${schema.RECONCILE_CRON}"`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    port: schema.PORT,
+    databaseUrl: schema.DATABASE_URL,
+    dataDir: schema.DATA_DIR,
+    webhookSecret: schema.WEBHOOK_SECRET,
+    adminApiKey: schema.ADMIN_API_KEY,
+    reconcileCron: schema.RECONCILE_CRON,
+    maxBodyBytes: schema.MAX_BODY_BYTES,
+    logLevel: schema.LOG_LEVEL,
+    embeddedPgPort: schema.EMBEDDED_PG_PORT,
+    workerEnabled: schema.WORKER_ENABLED === 'true',
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,4 +1,13 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
+import { BankEntity, BankSecretEntity } from '../banks/bank.entity';
+import { TransactionEntity } from '../transactions/transaction.entity';
+import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
 /** Every entity, in one list shared by the app, the CLI data source and the drift test. */
-export const ENTITIES = [ApiKeyEntity];
+export const ENTITIES = [
+  ApiKeyEntity,
+  BankEntity,
+  BankSecretEntity,
+  WebhookEventEntity,
+  TransactionEntity,
+];

@@ -75,6 +75,22 @@ class EnvironmentSchema {
 
   @IsIn(['true', 'false'], { message: 'WORKER_ENABLED must be true or false' })
   WORKER_ENABLED = 'true';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PROCESSING_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  @Min(1, { message: 'PROCESSING_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  @Max(100, { message: 'PROCESSING_MAX_ATTEMPTS must be a whole number from 1 to 100' })
+  PROCESSING_MAX_ATTEMPTS = 8;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PROCESSING_BACKOFF_MS must be a whole number of milliseconds' })
+  @Min(10, { message: 'PROCESSING_BACKOFF_MS must be at least 10' })
+  PROCESSING_BACKOFF_MS = 2000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PROCESSING_LEASE_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'PROCESSING_LEASE_MS must be at least 100' })
+  PROCESSING_LEASE_MS = 60_000;
 }
 
 export interface AppConfig {
@@ -88,6 +104,7 @@ export interface AppConfig {
   logLevel: LogLevel;
   embeddedPgPort: number;
   workerEnabled: boolean;
+  processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
 }
 
 export class ConfigError extends Error {
@@ -129,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: schema.LOG_LEVEL,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     workerEnabled: schema.WORKER_ENABLED === 'true',
+    processing: {
+      maxAttempts: schema.PROCESSING_MAX_ATTEMPTS,
+      backoffMs: schema.PROCESSING_BACKOFF_MS,
+      leaseMs: schema.PROCESSING_LEASE_MS,
+    },
   };
 }
 

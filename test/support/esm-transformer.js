@@ -19,7 +19,9 @@ const ownDirname = /\b(const|let|var)\s+__(dirname|filename)\b/;
 
 function rename(source, filename) {
   if (!filename.includes('/node_modules/') || !ownDirname.test(source)) return source;
-  return source.replace(/\b__dirname\b/g, '__esmDirname').replace(/\b__filename\b/g, '__esmFilename');
+  return source
+    .replace(/\b__dirname\b/g, '__esmDirname')
+    .replace(/\b__filename\b/g, '__esmFilename');
 }
 
 module.exports = {

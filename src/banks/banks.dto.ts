@@ -1,0 +1,141 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { SIGNATURE_SCHEMES, type SignatureScheme } from './signature/signature-schemes';
+import { API_KINDS, type ApiKind } from './bank.entity';
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
+
+export class BankApiDto {
+  @ApiProperty({ enum: API_KINDS, example: 'standard' })
+  @IsIn(API_KINDS)
+  kind!: ApiKind;
+
+  @ApiProperty({ example: 'https://api.acme.example' })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  base_url!: string;
+
+  @ApiProperty({ description: 'Bearer token for the bank API (write-only)', example: 'tok_...' })
+  @IsString()
+  @Length(1, 4000)
+  token!: string;
+}
+
+export class CreateBankDto {
+  @ApiProperty({ example: 'acme', description: 'Slug: lower-case letters, digits, dashes' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'id must be a slug like "acme-bank"' })
+  id!: string;
+
+  @ApiProperty({ example: 'Acme Bank' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ enum: SIGNATURE_SCHEMES, example: 'hmac-sha256' })
+  @IsIn(SIGNATURE_SCHEMES)
+  signature_scheme!: SignatureScheme;
+
+  @ApiProperty({ type: [String], example: ['s3cret-s3cret'], description: 'Write-only' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  secrets!: string[];
+
+  @ApiPropertyOptional({ example: 'X-Event-Id' })
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'event_id_header must be an HTTP header name' })
+  event_id_header?: string;
+
+  @ApiPropertyOptional({ example: 'X-Signature' })
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'signature_header must be an HTTP header name' })
+  signature_header?: string;
+
+  @ApiPropertyOptional({ type: BankApiDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BankApiDto)
+  api?: BankApiDto;
+}
+
+export class UpdateBankDto {
+  @ApiPropertyOptional({ example: 'Acme Bank plc' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'The new set of active secrets (write-only). Secrets already active keep their added time; ' +
+      'active secrets left out are revoked. Rotate by sending [old, new], later [new].',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  secrets?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'event_id_header must be an HTTP header name' })
+  event_id_header?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'signature_header must be an HTTP header name' })
+  signature_header?: string;
+
+  @ApiPropertyOptional({ type: BankApiDto, nullable: true, description: 'null removes the API' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BankApiDto)
+  api?: BankApiDto | null;
+}
+
+export class BankSecretsSummaryDto {
+  @ApiProperty({ example: 2 }) active_count!: number;
+  @ApiProperty({
+    type: [String],
+    description: 'When each active secret was added (null: from WEBHOOK_SECRET)',
+    example: ['2026-02-27T12:00:00.000Z'],
+  })
+  added_at!: Array<string | null>;
+}
+
+export class BankApiSummaryDto {
+  @ApiProperty({ enum: API_KINDS }) kind!: ApiKind;
+  @ApiProperty() base_url!: string;
+  @ApiProperty({ description: 'A token is set (it is never shown)' }) has_token!: boolean;
+}
+
+export class BankDto {
+  @ApiProperty({ example: 'acme' }) id!: string;
+  @ApiProperty({ example: 'Acme Bank' }) name!: string;
+  @ApiProperty({ enum: SIGNATURE_SCHEMES }) signature_scheme!: SignatureScheme;
+  @ApiProperty({ example: 'X-Event-Id' }) event_id_header!: string;
+  @ApiProperty({ example: 'X-Signature' }) signature_header!: string;
+  @ApiProperty({ type: BankSecretsSummaryDto }) secrets!: BankSecretsSummaryDto;
+  @ApiProperty({ type: BankApiSummaryDto, nullable: true }) api!: BankApiSummaryDto | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+export class BankListDto {
+  @ApiProperty({ type: [BankDto] }) data!: BankDto[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}

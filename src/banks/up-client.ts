@@ -1,0 +1,143 @@
+import { parseAmount } from '../common/money';
+import type { Direction } from '../transactions/transaction.entity';
+
+/** Up's transaction resource, normalized to what Bank Sync stores. */
+export interface UpTransaction {
+  externalId: string;
+  amount: string;
+  currency: string;
+  direction: Direction;
+  occurredAt: Date;
+  message: string | null;
+  description: string | null;
+  rawText: string | null;
+  status: string;
+}
+
+export class BankApiError extends Error {
+  override readonly name = 'BankApiError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const TIMEOUT_MS = 10_000;
+
+/**
+ * True when `target` lies under `baseUrl` (same origin, path below the base path). The service
+ * never requests anything else, whatever a payload says.
+ */
+export function isWithinBaseUrl(target: string, baseUrl: string): boolean {
+  let t: URL;
+  let b: URL;
+  try {
+    t = new URL(target);
+    b = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  if (t.origin !== b.origin || t.username || t.password) return false;
+  const basePath = b.pathname.replace(/\/+$/, '');
+  return t.pathname === basePath || t.pathname.startsWith(`${basePath}/`);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value.replace(/\0/g, '') : null;
+}
+
+/** Maps Up's JSON:API transaction resource (v1/openapi.json `TransactionResource`). */
+export function normalizeUpTransaction(resource: unknown): UpTransaction {
+  const r = resource as {
+    id?: unknown;
+    attributes?: {
+      amount?: { value?: unknown; currencyCode?: unknown };
+      description?: unknown;
+      message?: unknown;
+      rawText?: unknown;
+      status?: unknown;
+      createdAt?: unknown;
+      settledAt?: unknown;
+    };
+  } | null;
+  const a = r?.attributes;
+  if (typeof r?.id !== 'string' || !a)
+    throw new BankApiError('not an Up transaction resource', false);
+  const value = a.amount?.value;
+  const currency = a.amount?.currencyCode;
+  if (typeof value !== 'string' || typeof currency !== 'string') {
+    throw new BankApiError('Up transaction has no amount.value / amount.currencyCode', false);
+  }
+  const negative = value.startsWith('-');
+  const parsed = parseAmount(negative ? value.slice(1) : value, currency);
+  if (!parsed.ok) throw new BankApiError(`Up transaction amount: ${parsed.message}`, false);
+  const createdAt = typeof a.createdAt === 'string' ? new Date(a.createdAt) : null;
+  if (!createdAt || Number.isNaN(createdAt.getTime())) {
+    throw new BankApiError('Up transaction has no valid createdAt', false);
+  }
+  return {
+    externalId: r.id,
+    amount: parsed.value,
+    currency,
+    direction: negative ? 'debit' : 'credit',
+    occurredAt: createdAt,
+    message: text(a.message),
+    description: text(a.description),
+    rawText: text(a.rawText),
+    status: typeof a.status === 'string' ? a.status : 'SETTLED',
+  };
+}
+
+/** GET a JSON document from a bank API, refusing any URL outside its base_url. */
+export async function getBankJson(
+  url: string,
+  api: { baseUrl: string; token: string },
+  timeoutMs = TIMEOUT_MS,
+): Promise<unknown> {
+  if (!isWithinBaseUrl(url, api.baseUrl)) {
+    throw new BankApiError(`refusing ${url}: outside the bank's base_url ${api.baseUrl}`, false);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${api.token}`, accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new BankApiError(`bank API unreachable: ${why}`, true);
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new BankApiError(
+      `bank API answered ${res.status} for ${url}`,
+      res.status >= 500 || res.status === 429,
+    );
+  }
+  try {
+    return await res.json();
+  } catch {
+    throw new BankApiError(`bank API sent a body that is not JSON for ${url}`, true);
+  }
+}
+
+/** One Up transaction by link (or by id under base_url). */
+export async function fetchUpTransaction(
+  api: { baseUrl: string; token: string },
+  externalId: string,
+  link: string | null,
+): Promise<UpTransaction> {
+  const url = link ?? `${api.baseUrl}/transactions/${encodeURIComponent(externalId)}`;
+  const doc = (await getBankJson(url, api)) as { data?: unknown } | null;
+  const tx = normalizeUpTransaction(doc?.data);
+  if (tx.externalId !== externalId) {
+    throw new BankApiError(
+      `Up answered transaction ${tx.externalId}, expected ${externalId}`,
+      false,
+    );
+  }
+  return tx;
+}

@@ -1,0 +1,55 @@
+import { GroupCommitter } from './group-commit';
+
+describe('GroupCommitter', () => {
+  it('flushes a lone item at once and batches what arrives during a flush', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate;
+        return items.map((i) => i * 10);
+      },
+      100,
+      1,
+    );
+    const first = gc.submit(1);
+    const rest = [2, 3, 4].map((i) => gc.submit(i));
+    release();
+    expect(await first).toBe(10);
+    expect(await Promise.all(rest)).toEqual([20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('rejects every item of a failed batch and keeps serving later ones', async () => {
+    let fail = true;
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        if (fail) throw new Error('db down');
+        return items;
+      },
+      10,
+      2,
+    );
+    await expect(gc.submit(1)).rejects.toThrow('db down');
+    fail = false;
+    await expect(gc.submit(2)).resolves.toBe(2);
+  });
+
+  it('never puts more than maxBatch items in one flush', async () => {
+    const sizes: number[] = [];
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        sizes.push(items.length);
+        await new Promise((r) => setTimeout(r, 5));
+        return items;
+      },
+      3,
+      1,
+    );
+    await Promise.all(Array.from({ length: 10 }, (_, i) => gc.submit(i)));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+});

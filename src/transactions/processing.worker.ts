@@ -1,0 +1,218 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { BanksService } from '../banks/banks.service';
+import { BankApiError, fetchUpTransaction } from '../banks/up-client';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { returning } from '../database/sql';
+import { MetricsService } from '../metrics/metrics.service';
+import { TRANSACTION_MATCHER, type TransactionMatcher } from './transaction-matcher';
+import { WorkSignal } from './work-signal';
+
+interface ClaimedRow {
+  id: string;
+  bank_id: string;
+  external_id: string;
+  direction: string;
+  attempts: number;
+  needs_fetch: boolean;
+  void_requested: boolean;
+  details_url: string | null;
+  bank_status: string | null;
+}
+
+const CLAIM_BATCH = 200;
+const IDLE_POLL_MS = 1000;
+const FETCH_CONCURRENCY = 8;
+
+/**
+ * Background processing. A PENDING transaction whose next_attempt_at has come is claimed with
+ * FOR UPDATE SKIP LOCKED and leased (next_attempt_at pushed forward), so several instances share
+ * the queue and a worker that dies mid-job leaves the row to be claimed again when the lease
+ * ends. Success marks it PROCESSED and hands it to the matcher; failure backs off
+ * exponentially and, after the last attempt, marks it FAILED with last_error.
+ */
+@Injectable()
+export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProcessingWorker.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly processed;
+  private readonly failures;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Provided by the reconciliation module; optional so intake can run on its own.
+    @Optional() @Inject(TRANSACTION_MATCHER) private readonly matcher: TransactionMatcher | null,
+    private readonly banks: BanksService,
+    private readonly signal: WorkSignal,
+    metrics: MetricsService,
+  ) {
+    this.processed = metrics.counter(
+      'bank_sync_transactions_processed_total',
+      'Transactions processed by the background worker, by outcome',
+      ['outcome'],
+    );
+    this.failures = metrics.counter(
+      'bank_sync_processing_attempt_failures_total',
+      'Processing attempts that failed (retried or, after the last, FAILED)',
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workerEnabled) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.signal.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const done = await this.tick();
+        if (done === 0) await this.signal.wait(IDLE_POLL_MS);
+      } catch (err) {
+        // The database may be away; keep polling, slowly, and never crash the process.
+        this.logger.warn(`processing loop: ${err instanceof Error ? err.message : String(err)}`);
+        await this.signal.wait(IDLE_POLL_MS);
+      }
+    }
+  }
+
+  /** Claims and processes one batch; returns how many rows it claimed. */
+  async tick(): Promise<number> {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    const simple = rows.filter((r) => !r.needs_fetch && !r.void_requested);
+    const special = rows.filter((r) => r.needs_fetch || r.void_requested);
+    if (simple.length) await this.completeSimple(simple);
+    for (let i = 0; i < special.length; i += FETCH_CONCURRENCY) {
+      await Promise.all(special.slice(i, i + FETCH_CONCURRENCY).map((r) => this.processOne(r)));
+    }
+    return rows.length;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    return returning<ClaimedRow>(
+      this.dataSource,
+      `UPDATE transactions t
+          SET attempts = t.attempts + 1,
+              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
+              updated_at = now()
+         FROM (SELECT id FROM transactions
+                WHERE status = 'PENDING' AND next_attempt_at <= now()
+                ORDER BY next_attempt_at
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED) due
+        WHERE t.id = due.id
+        RETURNING t.id, t.bank_id, t.external_id, t.direction, t.attempts, t.needs_fetch,
+                  t.void_requested, t.details_url, t.bank_status`,
+      [CLAIM_BATCH, this.config.processing.leaseMs],
+    );
+  }
+
+  /** Transactions that arrived whole (seed format): one statement marks the batch PROCESSED. */
+  private async completeSimple(rows: ClaimedRow[]): Promise<void> {
+    const ids = rows.map((r) => r.id);
+    await this.dataSource.query(
+      `UPDATE transactions
+          SET status = 'PROCESSED', processed_at = now(), updated_at = now(), last_error = NULL
+        WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`,
+      [ids],
+    );
+    this.processed.inc({ outcome: 'processed' }, ids.length);
+    await this.match(rows.filter((r) => r.direction === 'credit').map((r) => r.id));
+  }
+
+  private async processOne(row: ClaimedRow): Promise<void> {
+    try {
+      if (row.void_requested) {
+        // Still PENDING here, so no matching touches it while its allocations are reversed.
+        await this.matcher?.reverseAllocations(row.id, 'deleted by bank');
+        await this.dataSource.query(
+          `UPDATE transactions SET status = 'VOIDED', void_requested = false, needs_fetch = false,
+                  processed_at = now(), updated_at = now(), last_error = NULL
+            WHERE id = $1`,
+          [row.id],
+        );
+        this.processed.inc({ outcome: 'voided' });
+        return;
+      }
+      const bank = await this.banks.resolve(row.bank_id);
+      if (!bank?.api) throw new BankApiError(`bank ${row.bank_id} has no API to fetch from`, false);
+      const tx = await fetchUpTransaction(bank.api, row.external_id, row.details_url);
+      const [updated] = await returning<{ direction: string }>(
+        this.dataSource,
+        `UPDATE transactions
+            SET amount = $2, currency = $3, direction = $4, occurred_at = $5, reference = $6,
+                description = $7, raw_text = $8, bank_status = $9,
+                unallocated_amount = COALESCE(unallocated_amount, $2),
+                needs_fetch = false, status = 'PROCESSED', processed_at = now(),
+                updated_at = now(), last_error = NULL
+          WHERE id = $1 AND status = 'PENDING' AND NOT void_requested
+          RETURNING direction`,
+        [
+          row.id,
+          tx.amount,
+          tx.currency,
+          tx.direction,
+          tx.occurredAt,
+          tx.message,
+          tx.description,
+          tx.rawText,
+          tx.status,
+        ],
+      );
+      this.processed.inc({ outcome: 'processed' });
+      if (updated?.direction === 'credit' && tx.status !== 'HELD') await this.match([row.id]);
+    } catch (err) {
+      await this.fail(row, err);
+    }
+  }
+
+  private async fail(row: ClaimedRow, err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    const retryable = !(err instanceof BankApiError) || err.retryable;
+    const final = !retryable || row.attempts >= this.config.processing.maxAttempts;
+    this.failures.inc();
+    const { backoffMs } = this.config.processing;
+    // Exponential backoff with full jitter, capped at one hour.
+    const delay =
+      Math.min(3_600_000, backoffMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random() / 2);
+    await this.dataSource.query(
+      `UPDATE transactions
+          SET status = CASE WHEN $2 THEN 'FAILED' ELSE status END,
+              next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+              last_error = $4, updated_at = now()
+        WHERE id = $1 AND status = 'PENDING'`,
+      [row.id, final, Math.round(delay), message.slice(0, 2000)],
+    );
+    if (final) this.processed.inc({ outcome: 'failed' });
+    this.logger.warn(
+      `transaction ${row.id} attempt ${row.attempts} failed${final ? ' (FAILED)' : ''}: ${message}`,
+    );
+  }
+
+  /** Real-time matching; a failure here is left to the next reconciliation run. */
+  private async match(ids: string[]): Promise<void> {
+    if (ids.length === 0 || !this.matcher) return;
+    try {
+      await this.matcher.matchTransactions(ids);
+    } catch (err) {
+      this.logger.warn(`matching after processing: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/pagination';
+import { formatAmount } from '../common/money';
+import {
+  MATCH_STATUSES,
+  TRANSACTION_STATUSES,
+  type MatchStatus,
+  type TransactionEntity,
+  type TransactionStatus,
+} from './transaction.entity';
+
+export class TransactionQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'bank id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  bank?: string;
+
+  @ApiPropertyOptional({ description: "the bank's transaction id" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  external_id?: string;
+
+  @ApiPropertyOptional({ enum: TRANSACTION_STATUSES })
+  @IsOptional()
+  @IsIn(TRANSACTION_STATUSES)
+  status?: TransactionStatus;
+
+  @ApiPropertyOptional({ enum: MATCH_STATUSES })
+  @IsOptional()
+  @IsIn(MATCH_STATUSES)
+  match_status?: MatchStatus;
+
+  @ApiPropertyOptional({ description: 'exact reference' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reference?: string;
+
+  @ApiPropertyOptional({ description: 'occurred_at >= from (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'occurred_at < to (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+export class TransactionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'default' }) bank_id!: string;
+  @ApiProperty({ example: 'txn_001' }) external_id!: string;
+  @ApiProperty({ type: String, nullable: true, example: '5000.00' }) amount!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'NGN' }) currency!: string | null;
+  @ApiProperty({ enum: ['credit', 'debit'] }) direction!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) occurred_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'INV-001' }) reference!: string | null;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) counterparty!: string | null;
+  @ApiProperty({ enum: ['webhook', 'pull'] }) source!: string;
+  @ApiProperty({ enum: TRANSACTION_STATUSES }) status!: TransactionStatus;
+  @ApiProperty({ type: String, nullable: true, example: null }) bank_status!: string | null;
+  @ApiProperty({ enum: MATCH_STATUSES }) match_status!: MatchStatus;
+  @ApiProperty({ type: String, nullable: true, example: '0.00' }) unallocated_amount!:
+    string | null;
+  @ApiProperty({ example: 1 }) attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) last_error!: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) processed_at!: string | null;
+}
+
+export class TransactionListDto {
+  @ApiProperty({ type: [TransactionDto] }) data!: TransactionDto[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
+}
+
+export function toTransactionDto(t: TransactionEntity): TransactionDto {
+  const money = (v: string | null): string | null =>
+    v === null || t.currency === null ? v : formatAmount(v, t.currency);
+  return {
+    id: t.id,
+    bank_id: t.bankId,
+    external_id: t.externalId,
+    amount: money(t.amount),
+    currency: t.currency,
+    direction: t.direction,
+    occurred_at: t.occurredAt ? t.occurredAt.toISOString() : null,
+    reference: t.reference,
+    description: t.description,
+    counterparty: t.counterparty,
+    source: t.source,
+    status: t.status,
+    bank_status: t.bankStatus,
+    match_status: t.matchStatus,
+    unallocated_amount: money(t.unallocatedAmount),
+    attempts: t.attempts,
+    last_error: t.lastError,
+    created_at: t.createdAt.toISOString(),
+    processed_at: t.processedAt ? t.processedAt.toISOString() : null,
+  };
+}

@@ -1,0 +1,80 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { notFound, ProblemException } from '../common/problem';
+import { TransactionEntity } from './transaction.entity';
+import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
+import { WorkSignal } from './work-signal';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class TransactionsService {
+  constructor(
+    @InjectRepository(TransactionEntity) private readonly txs: Repository<TransactionEntity>,
+    private readonly signal: WorkSignal,
+  ) {}
+
+  async get(id: string): Promise<TransactionDto> {
+    const tx = UUID.test(id) ? await this.txs.findOne({ where: { id } }) : null;
+    if (!tx) throw notFound('transaction', id);
+    return toTransactionDto(tx);
+  }
+
+  async list(q: TransactionQuery): Promise<Page<TransactionDto>> {
+    const qb = this.txs
+      .createQueryBuilder('t')
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .take(q.limit + 1);
+    if (q.bank) qb.andWhere('t.bank_id = :bank', { bank: q.bank });
+    if (q.external_id) qb.andWhere('t.external_id = :ext', { ext: q.external_id });
+    if (q.status) qb.andWhere('t.status = :status', { status: q.status });
+    if (q.match_status) qb.andWhere('t.match_status = :ms', { ms: q.match_status });
+    if (q.reference) qb.andWhere('t.reference = :ref', { ref: q.reference });
+    if (q.from) qb.andWhere('t.occurred_at >= :from', { from: new Date(q.from) });
+    if (q.to) qb.andWhere('t.occurred_at < :to', { to: new Date(q.to) });
+    if (q.cursor) {
+      const after = decodeCursor(q.cursor);
+      qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: new Date(after.at), id: after.id });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(toTransactionDto),
+      next_cursor:
+        rows.length > q.limit && last
+          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  /** Puts a FAILED transaction back in the queue with a fresh set of attempts. */
+  async retry(id: string): Promise<TransactionDto> {
+    if (!UUID.test(id)) throw notFound('transaction', id);
+    const updated = await this.txs
+      .createQueryBuilder()
+      .update()
+      .set({
+        status: 'PENDING',
+        attempts: 0,
+        nextAttemptAt: () => 'now()',
+        updatedAt: () => 'now()',
+      })
+      .where('id = :id AND status = :failed', { id, failed: 'FAILED' })
+      .execute();
+    if (!updated.affected) {
+      const tx = await this.txs.findOne({ where: { id } });
+      if (!tx) throw notFound('transaction', id);
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'not-failed',
+        `transaction ${id} is ${tx.status}; only FAILED transactions can be retried`,
+      );
+    }
+    this.signal.notify();
+    return this.get(id);
+  }
+}

@@ -1,0 +1,23 @@
+import type { Request } from 'express';
+import type { ResolvedBank } from '../banks/banks.service';
+
+/** A delivery that passed the signature guard: the bank, its event id and the exact bytes. */
+export interface Delivery {
+  bank: ResolvedBank;
+  eventId: string;
+  rawBody: Buffer;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export type WebhookRequest = Request & { rawBody?: Buffer; delivery?: Delivery };
+
+/** What storing a delivery came to; the idempotency interceptor turns it into the answer. */
+export interface IntakeOutcome {
+  /** false: the event id was already stored (a replay, or a conflicting reuse of the id). */
+  stored: boolean;
+  /** For a replay: whether the stored body has the same bytes. */
+  sameBody: boolean;
+  eventId: string;
+  externalTransactionId: string | null;
+}

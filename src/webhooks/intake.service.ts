@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { GroupCommitter } from '../common/group-commit';
+import { ProblemException, validationProblem } from '../common/problem';
+import { WorkSignal } from '../transactions/work-signal';
+import type { TransactionSource } from '../transactions/transaction.entity';
+import type { Delivery, IntakeOutcome } from './delivery';
+import { UpIntake } from './up-intake';
+import { normalizeSeedTransaction, type NormalizedTransaction } from './webhook-payload';
+
+/** One event with its transaction, as written by the batched intake statement. */
+export interface IntakeItem {
+  bankId: string;
+  eventId: string;
+  eventType: string | null;
+  body: Buffer;
+  sha: Buffer;
+  headers: Record<string, string>;
+  tx: NormalizedTransaction;
+  source: TransactionSource;
+}
+
+// Stores the raw event and, if the bank's transaction id is new, the normalized transaction:
+// one statement, so one implicit transaction, for a whole batch of concurrent deliveries.
+// Uniqueness comes from the two unique indexes; ON CONFLICT makes replays and races no-ops.
+const INTAKE_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::jsonb[],
+                       $7::text[], $8::numeric[], $9::text[], $10::text[], $11::timestamptz[],
+                       $12::text[], $13::text[], $14::text[], $15::text[], $16::int[])
+    AS i(bank_id, event_id, event_type, body, body_sha256, headers, external_id, amount, currency,
+         direction, occurred_at, reference, description, counterparty, source, ord)
+), ev AS (
+  INSERT INTO webhook_events (bank_id, event_id, event_type, body, body_sha256, headers,
+                              external_transaction_id)
+  SELECT bank_id, event_id, event_type, body, body_sha256, headers, external_id FROM input
+  ON CONFLICT (bank_id, event_id) DO NOTHING
+  RETURNING bank_id, event_id
+), tx AS (
+  INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
+                            reference, description, counterparty, source, unallocated_amount)
+  SELECT DISTINCT ON (i.bank_id, i.external_id)
+         i.bank_id, i.external_id, i.amount, i.currency, i.direction, i.occurred_at, i.reference,
+         i.description, i.counterparty, i.source, i.amount
+    FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
+   ORDER BY i.bank_id, i.external_id, i.ord
+  ON CONFLICT (bank_id, external_id) DO NOTHING
+  RETURNING 1
+)
+SELECT i.ord FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id`;
+
+const MAX_BATCH = 500;
+const MAX_CONCURRENT_FLUSHES = 4;
+
+const eventKey = (i: { bankId: string; eventId: string }): string =>
+  `${i.bankId}\u0000${i.eventId}`;
+
+export function sha256(bytes: Buffer): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
+@Injectable()
+export class IntakeService {
+  private readonly committer = new GroupCommitter<IntakeItem, IntakeOutcome>(
+    (items) => this.writeBatch(items),
+    MAX_BATCH,
+    MAX_CONCURRENT_FLUSHES,
+  );
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly signal: WorkSignal,
+    @Inject(UpIntake) private readonly up: UpIntake,
+  ) {}
+
+  /** Stores a verified delivery; resolves only once it is committed. */
+  async accept(delivery: Delivery): Promise<IntakeOutcome> {
+    if (delivery.bank.signature.scheme === 'up') {
+      const outcome = await this.up.accept(delivery);
+      if (outcome.stored) this.signal.notify();
+      return outcome;
+    }
+    const normalized = normalizeSeedTransaction(delivery.body);
+    if (!normalized.ok) throw validationProblem(normalized.errors);
+    return this.submit({
+      bankId: delivery.bank.id,
+      eventId: delivery.eventId,
+      eventType: null,
+      body: delivery.rawBody,
+      sha: sha256(delivery.rawBody),
+      headers: delivery.headers,
+      tx: normalized.tx,
+      source: 'webhook',
+    });
+  }
+
+  /** The shared write path, also used by the scheduled pull. */
+  async submit(item: IntakeItem): Promise<IntakeOutcome> {
+    const outcome = await this.committer.submit(item);
+    if (outcome.stored) this.signal.notify();
+    return outcome;
+  }
+
+  private async writeBatch(items: IntakeItem[]): Promise<IntakeOutcome[]> {
+    // The same event twice in one batch: only the first goes to the database.
+    const ordByKey = new Map<string, number>();
+    const unique: IntakeItem[] = [];
+    for (const item of items) {
+      const key = eventKey(item);
+      if (!ordByKey.has(key)) {
+        ordByKey.set(key, unique.length);
+        unique.push(item);
+      }
+    }
+    const rows = await this.dataSource.query<Array<{ ord: number }>>(INTAKE_SQL, [
+      unique.map((i) => i.bankId),
+      unique.map((i) => i.eventId),
+      unique.map((i) => i.eventType),
+      unique.map((i) => i.body),
+      unique.map((i) => i.sha),
+      unique.map((i) => JSON.stringify(i.headers)),
+      unique.map((i) => i.tx.externalId),
+      unique.map((i) => i.tx.amount),
+      unique.map((i) => i.tx.currency),
+      unique.map((i) => i.tx.direction),
+      unique.map((i) => i.tx.occurredAt),
+      unique.map((i) => i.tx.reference),
+      unique.map((i) => i.tx.description),
+      unique.map((i) => i.tx.counterparty),
+      unique.map((i) => i.source),
+      unique.map((_, ord) => ord),
+    ]);
+    const inserted = new Set(rows.map((r) => Number(r.ord)));
+    const storedSha = await this.storedHashes(unique.filter((_, ord) => !inserted.has(ord)));
+    return items.map((item) => {
+      const key = eventKey(item);
+      const ord = ordByKey.get(key) as number;
+      const insertedNow = inserted.has(ord);
+      const reference = insertedNow ? unique[ord].sha : storedSha.get(key);
+      if (!reference) {
+        // Neither inserted nor found: never answer 409 for an event that may not be stored.
+        throw new ProblemException(503, 'intake-retry', 'The event could not be stored; retry');
+      }
+      const stored = insertedNow && unique[ord] === item;
+      return {
+        stored,
+        sameBody: stored || reference.equals(item.sha),
+        eventId: item.eventId,
+        externalTransactionId: item.tx.externalId,
+      };
+    });
+  }
+
+  /** Body hashes of events already stored (the replay path; rare, so not on the fast path). */
+  private async storedHashes(items: IntakeItem[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    if (items.length === 0) return found;
+    const rows = await this.dataSource.query<
+      Array<{ bank_id: string; event_id: string; body_sha256: Buffer }>
+    >(
+      `SELECT e.bank_id, e.event_id, e.body_sha256
+         FROM webhook_events e
+         JOIN unnest($1::text[], $2::text[]) AS k(bank_id, event_id)
+           ON e.bank_id = k.bank_id AND e.event_id = k.event_id`,
+      [items.map((i) => i.bankId), items.map((i) => i.eventId)],
+    );
+    for (const r of rows)
+      found.set(eventKey({ bankId: r.bank_id, eventId: r.event_id }), r.body_sha256);
+    return found;
+  }
+}

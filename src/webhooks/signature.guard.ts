@@ -1,0 +1,100 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { BanksService, DEFAULT_BANK_ID } from '../banks/banks.service';
+import { headerEventId, verifySignature } from '../banks/signature/signature-schemes';
+import { ProblemException, validationProblem } from '../common/problem';
+import { MetricsService } from '../metrics/metrics.service';
+import type { WebhookRequest } from './delivery';
+import { upEventId } from './up-intake';
+
+const MAX_EVENT_ID = 200;
+
+/** Headers kept with the raw event: enough to audit a delivery, nothing secret. */
+function keptHeaders(req: WebhookRequest, names: string[]): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.headers[name];
+    if (typeof value === 'string') kept[name] = value;
+  }
+  return kept;
+}
+
+/**
+ * Authenticates a bank delivery: JSON (415), known bank (404), a signature over the exact raw
+ * bytes made with one of the bank's active secrets (401, counted), and an event id (400).
+ */
+@Injectable()
+export class SignatureGuard implements CanActivate {
+  private readonly rejected;
+
+  constructor(
+    private readonly banks: BanksService,
+    metrics: MetricsService,
+  ) {
+    this.rejected = metrics.counter(
+      'bank_sync_webhook_rejected_total',
+      'Webhook deliveries rejected before storage, by bank and reason',
+      ['bank', 'reason'],
+    );
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<WebhookRequest>();
+    if (!req.is('application/json')) {
+      throw new ProblemException(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported-media-type',
+        'Webhook bodies must be sent as Content-Type: application/json',
+      );
+    }
+    const param: unknown = req.params.bankId;
+    const bankId = typeof param === 'string' ? param : DEFAULT_BANK_ID;
+    const bank = await this.banks.resolve(bankId);
+    if (!bank) {
+      this.rejected.inc({ bank: '(unknown)', reason: 'unknown_bank' });
+      throw new ProblemException(
+        HttpStatus.NOT_FOUND,
+        'unknown-bank',
+        `no partner bank "${bankId}"`,
+      );
+    }
+    const rawBody = req.rawBody ?? Buffer.alloc(0);
+    const verdict = verifySignature(bank.signature, req.headers, rawBody);
+    if (!verdict.ok) {
+      this.rejected.inc({ bank: bank.id, reason: verdict.reason });
+      throw new ProblemException(
+        HttpStatus.UNAUTHORIZED,
+        'invalid-signature',
+        `The delivery's signature could not be verified (${verdict.reason.replace(/_/g, ' ')})`,
+      );
+    }
+    const scheme = bank.signature.scheme;
+    const eventId =
+      scheme === 'up' ? upEventId(req.body) : headerEventId(bank.signature, req.headers);
+    if (!eventId || eventId.length > MAX_EVENT_ID || eventId.trim() === '') {
+      this.rejected.inc({ bank: bank.id, reason: 'missing_event_id' });
+      const field =
+        scheme === 'up'
+          ? 'data.id'
+          : scheme === 'hmac-sha256'
+            ? bank.signature.eventIdHeader
+            : 'webhook-id';
+      throw validationProblem(
+        [{ field, message: `an event id of 1 to ${MAX_EVENT_ID} characters is required` }],
+        'The delivery has no usable event id',
+      );
+    }
+    const names =
+      scheme === 'hmac-sha256'
+        ? [
+            'content-type',
+            'user-agent',
+            bank.signature.eventIdHeader,
+            bank.signature.signatureHeader,
+          ]
+        : scheme === 'up'
+          ? ['content-type', 'user-agent', 'x-up-authenticity-signature']
+          : ['content-type', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
+    req.delivery = { bank, eventId, rawBody, body: req.body, headers: keptHeaders(req, names) };
+    return true;
+  }
+}

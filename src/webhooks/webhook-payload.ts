@@ -1,0 +1,119 @@
+import { isCurrency, parseAmount } from '../common/money';
+import type { ProblemField } from '../common/problem';
+import type { Direction } from '../transactions/transaction.entity';
+
+/** A transaction as every scheme's body is normalized to before it is stored. */
+export interface NormalizedTransaction {
+  externalId: string;
+  amount: string;
+  currency: string;
+  direction: Direction;
+  occurredAt: Date;
+  reference: string | null;
+  description: string | null;
+  counterparty: string | null;
+}
+
+export type NormalizeResult =
+  { ok: true; tx: NormalizedTransaction } | { ok: false; errors: ProblemField[] };
+
+const MAX_ID = 200;
+const MAX_TEXT = 2000;
+// RFC 3339 date-time with an explicit offset: a timestamp without a zone is ambiguous.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+function optionalText(
+  body: Record<string, unknown>,
+  field: string,
+  errors: ProblemField[],
+): string | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    errors.push({ field, message: `${field} must be a string` });
+    return null;
+  }
+  if (value.length > MAX_TEXT) {
+    errors.push({ field, message: `${field} must be at most ${MAX_TEXT} characters` });
+    return null;
+  }
+  return value;
+}
+
+/**
+ * Validates and normalizes the seed-format body (`hmac-sha256` and `standard-webhooks` banks,
+ * and the `standard` pull API). Hand-written rather than class-validator: it runs on every
+ * delivery, and amount rules depend on the currency.
+ */
+export function normalizeSeedTransaction(body: unknown): NormalizeResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, errors: [{ field: '(body)', message: 'the body must be a JSON object' }] };
+  }
+  const b = body as Record<string, unknown>;
+  const errors: ProblemField[] = [];
+
+  const externalId = b.transaction_id;
+  if (typeof externalId !== 'string' || externalId.trim() === '' || externalId.length > MAX_ID) {
+    errors.push({
+      field: 'transaction_id',
+      message: `transaction_id is required: a non-empty string of at most ${MAX_ID} characters`,
+    });
+  }
+
+  const currency = b.currency;
+  const currencyOk = typeof currency === 'string' && isCurrency(currency);
+  if (!currencyOk) {
+    errors.push({
+      field: 'currency',
+      message: 'currency is required: an ISO 4217 code like "NGN"',
+    });
+  }
+
+  let amount: string | null = null;
+  if (b.amount === undefined || b.amount === null) {
+    errors.push({ field: 'amount', message: 'amount is required' });
+  } else if (currencyOk) {
+    const parsed = parseAmount(b.amount, currency);
+    if (parsed.ok) amount = parsed.value;
+    else errors.push({ field: 'amount', message: parsed.message });
+  } else if (typeof b.amount !== 'number' && typeof b.amount !== 'string') {
+    errors.push({ field: 'amount', message: 'amount must be a number or a decimal string' });
+  }
+
+  let occurredAt: Date | null = null;
+  const when = b.occurred_at;
+  if (typeof when === 'string' && DATE_TIME.test(when) && !Number.isNaN(Date.parse(when))) {
+    occurredAt = new Date(when);
+  } else {
+    errors.push({
+      field: 'occurred_at',
+      message:
+        'occurred_at is required: an ISO 8601 date-time with a zone, e.g. 2026-02-27T12:00:00Z',
+    });
+  }
+
+  let direction: Direction = 'credit';
+  if (b.direction !== undefined && b.direction !== null) {
+    if (b.direction === 'credit' || b.direction === 'debit') direction = b.direction;
+    else errors.push({ field: 'direction', message: 'direction must be "credit" or "debit"' });
+  }
+
+  const reference = optionalText(b, 'reference', errors);
+  const description = optionalText(b, 'description', errors);
+  const counterparty = optionalText(b, 'counterparty', errors);
+
+  if (errors.length > 0 || amount === null || occurredAt === null) return { ok: false, errors };
+  return {
+    ok: true,
+    tx: {
+      externalId: externalId as string,
+      amount,
+      currency: currency as string,
+      direction,
+      occurredAt,
+      reference,
+      description,
+      counterparty,
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** The seed-format body (hmac-sha256 and standard-webhooks banks); validated by the intake. */
+export class SeedWebhookBodyDto {
+  @ApiProperty({ example: 'txn_001', maxLength: 200 }) transaction_id!: string;
+  @ApiProperty({
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    example: 5000,
+    description: '> 0; a number or a decimal string; no more decimals than the currency has',
+  })
+  amount!: number | string;
+  @ApiProperty({ example: 'NGN', description: 'ISO 4217' }) currency!: string;
+  @ApiProperty({ example: '2026-02-27T12:00:00Z', format: 'date-time' }) occurred_at!: string;
+  @ApiPropertyOptional({ example: 'INV-001' }) reference?: string;
+  @ApiPropertyOptional({ example: 'Transfer' }) description?: string;
+  @ApiPropertyOptional({ enum: ['credit', 'debit'], default: 'credit' }) direction?: string;
+  @ApiPropertyOptional({ example: 'Acme Ltd' }) counterparty?: string;
+}
+
+export class WebhookAckDto {
+  @ApiProperty({ example: true }) ok!: boolean;
+  @ApiProperty({ example: 'evt_001' }) event_id!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'txn_001' }) transaction_id!: string | null;
+  @ApiProperty({ example: 'accepted' }) status!: string;
+  @ApiProperty({ example: false }) deduped!: boolean;
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { BanksModule } from '../banks/banks.module';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IntakeService } from './intake.service';
+import { SignatureGuard } from './signature.guard';
+import { UpIntake } from './up-intake';
+import { WebhooksController } from './webhooks.controller';
+
+@Module({
+  imports: [BanksModule, TransactionsModule],
+  controllers: [WebhooksController],
+  providers: [IntakeService, UpIntake, SignatureGuard, IdempotencyInterceptor],
+  exports: [IntakeService],
+})
+export class WebhooksModule {}

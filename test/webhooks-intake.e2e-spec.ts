@@ -1,0 +1,293 @@
+import { Webhook } from 'standardwebhooks';
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { query } from './support/database';
+import { eventually, hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
+
+const count = async (t: TestApp, table: string): Promise<number> =>
+  Number((await query<{ n: string }>(t.databaseUrl, `SELECT count(*) AS n FROM ${table}`))[0].n);
+
+describe('webhook intake (seed format, default bank)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ WEBHOOK_SECRET, MAX_BODY_BYTES: '1048576' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('202 on first delivery, committed before the answer; 200 deduped on replay', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_first' }));
+    const first = await sendSigned(t, raw, 'evt_first');
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({
+      ok: true,
+      event_id: 'evt_first',
+      transaction_id: 'txn_first',
+      status: 'accepted',
+      deduped: false,
+    });
+    const stored = await query<{ amount: string; currency: string; status: string }>(
+      t.databaseUrl,
+      `SELECT amount::text, currency, status FROM transactions WHERE external_id = 'txn_first'`,
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0].amount).toBe('5000.0000');
+    const [event] = await query<{ body: Buffer; headers: Record<string, string> }>(
+      t.databaseUrl,
+      `SELECT body, headers FROM webhook_events WHERE event_id = 'evt_first'`,
+    );
+    expect(event.body.toString('utf8')).toBe(raw);
+    expect(event.headers['x-event-id']).toBe('evt_first');
+
+    const replay = await sendSigned(t, raw, 'evt_first');
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ event_id: 'evt_first', deduped: true });
+    expect(await count(t, `webhook_events WHERE event_id = 'evt_first'`)).toBe(1);
+  });
+
+  it('409 when an event id comes back with a different body; nothing new stored', async () => {
+    await sendSigned(t, JSON.stringify(seedBody({ transaction_id: 'txn_c1' })), 'evt_conflict');
+    const before = await count(t, 'transactions');
+    const res = await sendSigned(
+      t,
+      JSON.stringify(seedBody({ transaction_id: 'txn_c2' })),
+      'evt_conflict',
+    );
+    expect(res.status).toBe(409);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await count(t, 'transactions')).toBe(before);
+  });
+
+  it('a new event id for a known transaction stores the event only', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_known' }));
+    expect((await sendSigned(t, raw, 'evt_k1')).status).toBe(202);
+    const again = await sendSigned(t, raw, 'evt_k2');
+    expect(again.status).toBe(202);
+    expect(again.body.deduped).toBe(false);
+    expect(await count(t, `transactions WHERE external_id = 'txn_known'`)).toBe(1);
+    expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_known'`)).toBe(2);
+  });
+
+  it('accepts the sha256= prefix, upper-case hex and an amount as a decimal string', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_prefix', amount: '12.50' }));
+    const res = await sendSigned(t, raw, 'evt_prefix', {
+      headers: { 'x-signature': `sha256=${hmacHex(WEBHOOK_SECRET, raw).toUpperCase()}` },
+    });
+    expect(res.status).toBe(202);
+  });
+
+  it.each([
+    ['missing signature', { 'x-signature': '' }],
+    ['wrong signature', { 'x-signature': hmacHex('not-the-secret', 'x') }],
+  ])('401 for a %s, stores nothing, counts the rejection', async (_, headers) => {
+    const before = await count(t, 'webhook_events');
+    const res = await sendSigned(
+      t,
+      JSON.stringify(seedBody({ transaction_id: 'txn_401' })),
+      'evt_401',
+      {
+        headers,
+      },
+    );
+    expect(res.status).toBe(401);
+    expect(res.body.type).toBe('/problems/invalid-signature');
+    expect(await count(t, 'webhook_events')).toBe(before);
+    const metrics = await t.request('GET', '/metrics', { headers: bearer(ADMIN_KEY) });
+    expect(metrics.text).toMatch(
+      /bank_sync_webhook_rejected_total\{bank="default",reason="\w+"\} [1-9]/,
+    );
+  });
+
+  it('401 when the body was changed after signing', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_tamper' }));
+    const res = await sendSigned(t, raw.replace('5000', '9000'), 'evt_tamper', {
+      headers: { 'x-signature': hmacHex(WEBHOOK_SECRET, raw) },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('400 for a missing event id, naming the header', async () => {
+    const res = await sendSigned(t, JSON.stringify(seedBody()), null);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'x-event-id' })]);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const res = await sendSigned(t, '{"transaction_id": ', 'evt_malformed');
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  });
+
+  it('400 listing every invalid field, storing nothing', async () => {
+    const before = await count(t, 'webhook_events');
+    const raw = JSON.stringify({
+      transaction_id: '',
+      amount: -5,
+      currency: 'XYZ',
+      occurred_at: 'yesterday',
+      direction: 'sideways',
+      reference: 42,
+    });
+    const res = await sendSigned(t, raw, 'evt_invalid');
+    expect(res.status).toBe(400);
+    const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
+    expect(fields).toEqual(['currency', 'direction', 'occurred_at', 'reference', 'transaction_id']);
+    expect(await count(t, 'webhook_events')).toBe(before);
+  });
+
+  it.each([
+    ['more decimals than NGN has', { amount: '10.001' }],
+    ['a fraction of a yen', { amount: 10.5, currency: 'JPY' }],
+    ['zero', { amount: 0 }],
+    ['exponent notation', { amount: '1e3' }],
+    ['a float beyond exact range', { amount: 1e21 }],
+  ])('400 for an amount with %s', async (_, overrides) => {
+    const res = await sendSigned(
+      t,
+      JSON.stringify(seedBody(overrides)),
+      `evt_amt_${Math.random()}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].field).toBe('amount');
+  });
+
+  it('keeps KWD to three decimals exactly', async () => {
+    const raw = JSON.stringify(
+      seedBody({ transaction_id: 'txn_kwd', amount: '0.125', currency: 'KWD' }),
+    );
+    expect((await sendSigned(t, raw, 'evt_kwd')).status).toBe(202);
+    const list = await t.request('GET', '/transactions?external_id=txn_kwd', {
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(list.body.data[0]).toMatchObject({ amount: '0.125', currency: 'KWD' });
+  });
+
+  it('404 for an unknown bank', async () => {
+    const res = await sendSigned(t, JSON.stringify(seedBody()), 'evt_404', {
+      path: '/webhooks/no-such-bank/transactions',
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.type).toBe('/problems/unknown-bank');
+  });
+
+  it('413 for a body of 1.5 MiB', async () => {
+    const big = JSON.stringify(seedBody({ description: 'x'.repeat(1.5 * 1024 * 1024) }));
+    const res = await sendSigned(t, big, 'evt_big');
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await count(t, `webhook_events WHERE event_id = 'evt_big'`)).toBe(0);
+  });
+
+  it('415 for a body that is not JSON', async () => {
+    const res = await t.request('POST', '/webhooks/bank/transactions', {
+      headers: { 'content-type': 'text/plain', 'x-event-id': 'evt_415' },
+      body: 'amount=5',
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('stores 50 concurrent identical deliveries once; exactly one says deduped: false', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_race' }));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => sendSigned(t, raw, 'evt_race')),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(49).fill(200), 202].sort());
+    expect(answers.filter((a) => a.body.deduped === false)).toHaveLength(1);
+    expect(await count(t, `webhook_events WHERE event_id = 'evt_race'`)).toBe(1);
+    expect(await count(t, `transactions WHERE external_id = 'txn_race'`)).toBe(1);
+  });
+
+  it('stores 50 events of one transaction under different ids, and the transaction once', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_many' }));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => sendSigned(t, raw, `evt_many_${i}`)),
+    );
+    expect(answers.every((a) => a.status === 202 && a.body.deduped === false)).toBe(true);
+    expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_many'`)).toBe(50);
+    expect(await count(t, `transactions WHERE external_id = 'txn_many'`)).toBe(1);
+  });
+
+  it('processes stored transactions in the background (PENDING → PROCESSED)', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_processed' }));
+    await sendSigned(t, raw, 'evt_processed');
+    const tx = await eventually(async () => {
+      const res = await t.request('GET', '/transactions?external_id=txn_processed', {
+        headers: bearer(ADMIN_KEY),
+      });
+      const found = res.body.data[0];
+      return found?.status === 'PROCESSED' ? found : undefined;
+    });
+    expect(tx).toMatchObject({
+      bank_id: 'default',
+      amount: '5000.00',
+      currency: 'NGN',
+      direction: 'credit',
+      reference: 'INV-001',
+      source: 'webhook',
+      attempts: 1,
+      last_error: null,
+    });
+    expect(tx.processed_at).toEqual(expect.any(String));
+    const one = await t.request('GET', `/transactions/${tx.id}`, { headers: bearer(ADMIN_KEY) });
+    expect(one.body).toEqual(tx);
+  });
+});
+
+describe('webhook intake (standard-webhooks bank)', () => {
+  let t: TestApp;
+  const secret = 'whsec_' + Buffer.from('a-very-secret-key-of-32-bytes!!!').toString('base64');
+  const signer = new Webhook(secret);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const created = await t.request('POST', '/banks', {
+      headers: bearer(ADMIN_KEY),
+      json: {
+        id: 'stdbank',
+        name: 'Std Bank',
+        signature_scheme: 'standard-webhooks',
+        secrets: [secret],
+      },
+    });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const send = (raw: string, id: string, at: Date, signature?: string) =>
+    t.request('POST', '/webhooks/stdbank/transactions', {
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature ?? signer.sign(id, at, raw),
+      },
+      body: raw,
+    });
+
+  it('accepts a delivery signed by the standardwebhooks package', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'std_1' }));
+    const res = await send(raw, 'msg_1', new Date());
+    expect(res.status).toBe(202);
+    expect(res.body.event_id).toBe('msg_1');
+  });
+
+  it('accepts several signatures in one header when one matches', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'std_2' }));
+    const now = new Date();
+    const other = new Webhook(
+      'whsec_' + Buffer.from('another-key-another-key-another!').toString('base64'),
+    );
+    const header = `${other.sign('msg_2', now, raw)} ${signer.sign('msg_2', now, raw)}`;
+    expect((await send(raw, 'msg_2', now, header)).status).toBe(202);
+  });
+
+  it('401 for a timestamp more than 300 s away (replay)', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'std_3' }));
+    const res = await send(raw, 'msg_3', new Date(Date.now() - 301_000));
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/stale timestamp/);
+  });
+});

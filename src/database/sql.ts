@@ -16,7 +16,7 @@ export async function returning<T>(
     Array.isArray(result[0]) &&
     typeof result[1] === 'number'
   ) {
-    return result[0] as T[];
+    return result[0];
   }
   return result as T[];
 }

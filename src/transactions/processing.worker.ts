@@ -212,7 +212,9 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
     try {
       await this.matcher.matchTransactions(ids);
     } catch (err) {
-      this.logger.warn(`matching after processing: ${err instanceof Error ? err.message : err}`);
+      this.logger.warn(
+        `matching after processing: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 }

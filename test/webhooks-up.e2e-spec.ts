@@ -1,0 +1,221 @@
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { query } from './support/database';
+import { startFakeBank, upEvent, upTransaction, type FakeBank } from './support/fake-bank';
+import { eventually, hmacHex } from './support/webhooks';
+
+const UP_SECRET = 'up-webhook-secret-123';
+const UP_TOKEN = 'up:yeah:token-abc';
+
+describe('Up bank deliveries', () => {
+  let t: TestApp;
+  let up: FakeBank;
+  const resources = new Map<string, unknown>();
+
+  beforeAll(async () => {
+    up = await startFakeBank((_req, url) => {
+      const m = /^\/api\/v1\/transactions\/([^/]+)$/.exec(url.pathname);
+      const found = m ? resources.get(decodeURIComponent(m[1])) : undefined;
+      return found ? { json: found } : undefined;
+    });
+    t = await startTestApp({ PROCESSING_BACKOFF_MS: '50', PROCESSING_MAX_ATTEMPTS: '3' });
+    const created = await t.request('POST', '/banks', {
+      headers: bearer(ADMIN_KEY),
+      json: {
+        id: 'up',
+        name: 'Up',
+        signature_scheme: 'up',
+        secrets: [UP_SECRET],
+        api: { kind: 'up', base_url: `${up.url}/api/v1`, token: UP_TOKEN },
+      },
+    });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await t.close();
+    await up.close();
+  });
+
+  const deliver = (body: unknown, secret = UP_SECRET) => {
+    const raw = JSON.stringify(body);
+    return t.request('POST', '/webhooks/up/transactions', {
+      headers: {
+        'content-type': 'application/json',
+        'x-up-authenticity-signature': hmacHex(secret, raw),
+      },
+      body: raw,
+    });
+  };
+  const txByExternal = async (externalId: string) =>
+    (
+      await t.request('GET', `/transactions?bank=up&external_id=${externalId}`, {
+        headers: bearer(ADMIN_KEY),
+      })
+    ).body.data[0];
+  const waitFor = (externalId: string, status: string) =>
+    eventually(
+      async () => {
+        const tx = await txByExternal(externalId);
+        return tx?.status === status ? tx : undefined;
+      },
+      10_000,
+      `${externalId} ${status}`,
+    );
+
+  it('acknowledges PING with 200 and stores no transaction', async () => {
+    const res = await deliver(upEvent('ping-1', 'PING'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      ok: true,
+      event_id: 'ping-1',
+      deduped: false,
+      transaction_id: null,
+    });
+    const rows = await query(t.databaseUrl, `SELECT 1 FROM transactions WHERE bank_id = 'up'`);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('answers 401 to a wrong Up signature', async () => {
+    expect((await deliver(upEvent('ping-2', 'PING'), 'wrong-secret-123')).status).toBe(401);
+  });
+
+  it('fetches a created transaction from the Up API with the bank token and stores it', async () => {
+    resources.set(
+      'tx-1',
+      upTransaction('tx-1', { value: '50.25', message: 'INV-001', status: 'SETTLED' }),
+    );
+    const res = await deliver(
+      upEvent('evt-1', 'TRANSACTION_CREATED', 'tx-1', `${up.url}/api/v1/transactions/tx-1`),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ event_id: 'evt-1', transaction_id: 'tx-1', deduped: false });
+    const tx = await waitFor('tx-1', 'PROCESSED');
+    expect(tx).toMatchObject({
+      amount: '50.25',
+      currency: 'AUD',
+      direction: 'credit',
+      reference: 'INV-001',
+      bank_status: 'SETTLED',
+    });
+    expect(up.requests.find((r) => r.path === '/api/v1/transactions/tx-1')?.authorization).toBe(
+      `Bearer ${UP_TOKEN}`,
+    );
+
+    const replay = await deliver(
+      upEvent('evt-1', 'TRANSACTION_CREATED', 'tx-1', `${up.url}/api/v1/transactions/tx-1`),
+    );
+    expect(replay.status).toBe(200);
+    expect(replay.body.deduped).toBe(true);
+  });
+
+  it('stores a HELD transaction as HELD, then updates it on TRANSACTION_SETTLED', async () => {
+    resources.set('tx-held', upTransaction('tx-held', { value: '-12.00', status: 'HELD' }));
+    await deliver(
+      upEvent('evt-h1', 'TRANSACTION_CREATED', 'tx-held', `${up.url}/api/v1/transactions/tx-held`),
+    );
+    const held = await waitFor('tx-held', 'PROCESSED');
+    expect(held).toMatchObject({ bank_status: 'HELD', direction: 'debit', amount: '12.00' });
+
+    resources.set('tx-held', upTransaction('tx-held', { value: '-12.00', status: 'SETTLED' }));
+    await deliver(
+      upEvent('evt-h2', 'TRANSACTION_SETTLED', 'tx-held', `${up.url}/api/v1/transactions/tx-held`),
+    );
+    const settled = await eventually(async () => {
+      const tx = await txByExternal('tx-held');
+      return tx?.bank_status === 'SETTLED' && tx.status === 'PROCESSED' ? tx : undefined;
+    });
+    expect(settled.id).toBe(held.id);
+    const count = await query(
+      t.databaseUrl,
+      `SELECT 1 FROM transactions WHERE external_id = 'tx-held'`,
+    );
+    expect(count).toHaveLength(1);
+  });
+
+  it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
+    resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));
+    await deliver(
+      upEvent('evt-d1', 'TRANSACTION_CREATED', 'tx-del', `${up.url}/api/v1/transactions/tx-del`),
+    );
+    await waitFor('tx-del', 'PROCESSED');
+    const res = await deliver(upEvent('evt-d2', 'TRANSACTION_DELETED', 'tx-del'));
+    expect(res.status).toBe(200);
+    await waitFor('tx-del', 'VOIDED');
+    await deliver(
+      upEvent('evt-d3', 'TRANSACTION_SETTLED', 'tx-del', `${up.url}/api/v1/transactions/tx-del`),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await txByExternal('tx-del')).status).toBe('VOIDED');
+  });
+
+  it('never requests a link outside the bank base_url: the transaction FAILS with a clear error', async () => {
+    const before = up.requests.length;
+    const res = await deliver(
+      upEvent(
+        'evt-evil',
+        'TRANSACTION_CREATED',
+        'tx-evil',
+        'http://169.254.169.254/latest/meta-data',
+      ),
+    );
+    expect(res.status).toBe(200);
+    const failed = await waitFor('tx-evil', 'FAILED');
+    expect(failed.last_error).toMatch(/outside the bank's base_url/);
+    expect(up.requests.slice(before).some((r) => r.path.includes('tx-evil'))).toBe(false);
+  });
+
+  it('retries with backoff, marks FAILED after the last attempt, and re-queues on POST retry', async () => {
+    const res = await deliver(
+      upEvent(
+        'evt-missing',
+        'TRANSACTION_CREATED',
+        'tx-missing',
+        `${up.url}/api/v1/transactions/tx-missing`,
+      ),
+    );
+    expect(res.status).toBe(200);
+    resources.delete('tx-missing');
+    // Up answers 404 (not retryable): FAILED at once with the reason.
+    const failed = await waitFor('tx-missing', 'FAILED');
+    expect(failed.last_error).toMatch(/404/);
+
+    resources.set('tx-missing', upTransaction('tx-missing'));
+    const viewer = await t.request('POST', '/api-keys', {
+      headers: bearer(ADMIN_KEY),
+      json: { name: 'v', role: 'viewer' },
+    });
+    expect(
+      (
+        await t.request('POST', `/transactions/${failed.id}/retry`, {
+          headers: bearer(viewer.body.key),
+        })
+      ).status,
+    ).toBe(403);
+    const retried = await t.request('POST', `/transactions/${failed.id}/retry`, {
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(retried.status).toBe(200);
+    await waitFor('tx-missing', 'PROCESSED');
+    const again = await t.request('POST', `/transactions/${failed.id}/retry`, {
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('retries a 5xx from the bank API with backoff until it answers', async () => {
+    let calls = 0;
+    up.handle((_req, url) => {
+      if (url.pathname.endsWith('/tx-flaky') && ++calls < 3) return { status: 503, json: {} };
+      return url.pathname.endsWith('/tx-flaky') ? { json: upTransaction('tx-flaky') } : undefined;
+    });
+    await deliver(
+      upEvent(
+        'evt-flaky',
+        'TRANSACTION_CREATED',
+        'tx-flaky',
+        `${up.url}/api/v1/transactions/tx-flaky`,
+      ),
+    );
+    const tx = await waitFor('tx-flaky', 'PROCESSED');
+    expect(tx.attempts).toBe(3);
+  });
+});

@@ -63,7 +63,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof code === 'string' && DB_UNAVAILABLE_CODES.has(code)) return true;
   const driverError = (err as { driverError?: unknown }).driverError;
   if (driverError && driverError !== err && isDatabaseUnavailable(driverError)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i.test(
     err.message,
   );
 }

@@ -8,7 +8,10 @@ import { BanksModule } from './banks/banks.module';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { InvoicesModule } from './invoices/invoices.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { StatsModule } from './stats/stats.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -57,6 +60,9 @@ export class AppModule {
         BanksModule,
         TransactionsModule,
         WebhooksModule,
+        InvoicesModule,
+        ReconciliationModule,
+        StatsModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

@@ -1,6 +1,6 @@
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
-import { seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
+import { hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
 describe('partner banks', () => {
   let t: TestApp;
@@ -66,7 +66,6 @@ describe('partner banks', () => {
 
   it('verifies with the configured header names', async () => {
     const raw = JSON.stringify(seedBody({ transaction_id: 'acme_2' }));
-    const { hmacHex } = await import('./support/webhooks');
     const res = await t.request('POST', '/webhooks/acme/transactions', {
       headers: {
         'content-type': 'application/json',
@@ -79,7 +78,6 @@ describe('partner banks', () => {
   });
 
   it('rotates secrets: during the overlap both verify, afterwards only the new one', async () => {
-    const { hmacHex } = await import('./support/webhooks');
     const send = (secret: string, id: string) => {
       const raw = JSON.stringify(seedBody({ transaction_id: id }));
       return t.request('POST', '/webhooks/acme/transactions', {

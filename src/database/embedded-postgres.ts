@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 
@@ -18,6 +18,7 @@ export interface EmbeddedOptions {
 // The embedded cluster listens on loopback only, so a fixed password guards nothing that the
 // file system does not already guard; it is not a secret of the deployment.
 const USER = 'postgres';
+const OWNER_FILE = 'bank-sync.owner';
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
 const PASSWORD = 'bank-sync-embedded';
 
@@ -40,27 +41,45 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * A `kill -9` of the Node process leaves the postmaster running and holding its lock file;
- * the next start would fail with `lock file "postmaster.pid" already exists`. Stop such an
- * orphan (fast shutdown) before starting, and drop a lock file whose pid belongs to another
- * program.
+ * The postmaster already running on `pgdata`, if any, and whether the Node process that started
+ * it (recorded in OWNER_FILE) is gone. Parent pids cannot tell: an orphan is re-parented to
+ * whatever reaper the machine has, not always pid 1.
  */
-async function recoverOrphan(pgdata: string, log: (line: string) => void): Promise<void> {
+function runningPostmaster(
+  pgdata: string,
+): { pid: number; port: number; orphaned: boolean } | null {
   const lockFile = resolve(pgdata, 'postmaster.pid');
-  if (!existsSync(lockFile)) return;
-  const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  if (!existsSync(lockFile)) return null;
+  const lines = readFileSync(lockFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return;
+    return null;
   }
   if (!cmdline.includes('postgres')) {
-    log(`removing stale ${lockFile}: pid ${pid} is not a postgres process`);
+    // The pid was reused by another program: the lock file is stale.
     rmSync(lockFile, { force: true });
-    return;
+    return null;
   }
+  let owner: number;
+  try {
+    owner = Number(readFileSync(resolve(pgdata, OWNER_FILE), 'utf8').trim());
+  } catch {
+    owner = 0;
+  }
+  const orphaned = !(owner > 0 && owner !== process.pid && isAlive(owner));
+  return { pid, port: Number(lines[3]), orphaned };
+}
+
+/**
+ * A `kill -9` of the Node process leaves the postmaster running, re-parented to init, holding
+ * its lock file; the next start would fail with `lock file "postmaster.pid" already exists`.
+ * Such an orphan is shut down (fast) before starting.
+ */
+async function stopOrphan(pid: number, pgdata: string, log: (line: string) => void): Promise<void> {
   log(`stopping orphaned postgres (pid ${pid}) left on ${pgdata}`);
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 15_000))) {
@@ -113,11 +132,22 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onLog: remember,
     onError: remember,
   });
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   if (!existsSync(resolve(pgdata, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${pgdata}`);
     await pg.initialise();
   } else {
-    await recoverOrphan(pgdata, log);
+    const running = runningPostmaster(pgdata);
+    if (running?.orphaned) {
+      await stopOrphan(running.pid, pgdata, log);
+    } else if (running) {
+      // Another live process (the service, while `npm run api-key` runs) owns the cluster:
+      // share it, and leave stopping it to its owner.
+      log(`using the embedded PostgreSQL already running on ${pgdata} (pid ${running.pid})`);
+      const shared = url.replace(`:${options.port}/`, `:${running.port}/`);
+      await ensureDatabase(shared, options.database);
+      return { url: shared, stop: async () => undefined };
+    }
   }
   try {
     await pg.start();
@@ -128,7 +158,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       cause: err,
     });
   }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
+  writeFileSync(resolve(pgdata, OWNER_FILE), String(process.pid));
   await ensureDatabase(url, options.database);
   return { url, stop: () => pg.stop() };
 }

@@ -1,5 +1,9 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { BankEntity, BankSecretEntity } from '../banks/bank.entity';
+import { InvoiceEntity } from '../invoices/invoice.entity';
+import { ReconciliationRunEntity } from '../reconciliation/reconciliation-run.entity';
+import { TransactionExceptionEntity } from '../reconciliation/transaction-exception.entity';
+import { TransactionMatchEntity } from '../reconciliation/transaction-match.entity';
 import { TransactionEntity } from '../transactions/transaction.entity';
 import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
@@ -10,4 +14,8 @@ export const ENTITIES = [
   BankSecretEntity,
   WebhookEventEntity,
   TransactionEntity,
+  InvoiceEntity,
+  ReconciliationRunEntity,
+  TransactionMatchEntity,
+  TransactionExceptionEntity,
 ];

@@ -1,0 +1,193 @@
+/**
+ * Units of work of matching, each one database transaction: a batch of transactions (runs and
+ * real-time matching), a manual allocation, a reversal. A plain class over a DataSource so that
+ * the service, the seed script and tests share it.
+ */
+import { HttpStatus, Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { compareMoney, minMoney, parseAmount, toMinor } from '../common/money';
+import { notFound, ProblemException } from '../common/problem';
+import type { Actor } from './match-ledger';
+import { openLedger, writeLedger } from './match-store';
+
+export const SYSTEM_ACTOR: Actor = { name: 'system', keyId: null };
+
+/** Transactions per unit of work: big enough to amortize round trips, small enough to lock. */
+export const BATCH_SIZE = 1000;
+
+export interface BatchResult {
+  /** Transactions that got at least one allocation. */
+  matched: string[];
+  /** Matchable transactions evaluated that got none (each now has an exception). */
+  unmatched: string[];
+}
+
+export interface ManualMatchInput {
+  transactionId: string;
+  invoiceId: string;
+  amount?: string | number;
+  note: string;
+}
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+
+export class MatchEngine {
+  private readonly logger = new Logger('MatchEngine');
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Matches the matchable transactions among these ids (any number: chunked). */
+  async matchTransactions(ids: string[], runId: string | null = null): Promise<BatchResult> {
+    const result: BatchResult = { matched: [], unmatched: [] };
+    for (let i = 0; i < ids.length; i += BATCH_SIZE) {
+      const batch = await this.matchBatch(ids.slice(i, i + BATCH_SIZE), runId);
+      result.matched.push(...batch.matched);
+      result.unmatched.push(...batch.unmatched);
+    }
+    return result;
+  }
+
+  /** One unit of work: lock, decide oldest first (callers pass ids in age order), write. */
+  async matchBatch(ids: string[], runId: string | null): Promise<BatchResult> {
+    return this.inTransaction(async (m) => {
+      const ledger = await openLedger(m, ids);
+      const result: BatchResult = { matched: [], unmatched: [] };
+      for (const id of ids) {
+        if (!ledger.transaction(id)) {
+          // Gone, not PROCESSED (any more), HELD or amount unknown: not an exception either.
+          ledger.reasons.set(id, null);
+          continue;
+        }
+        const before = ledger.newAllocations.length;
+        try {
+          ledger.decide(id);
+        } catch (err) {
+          // An amount or currency the matcher cannot read exactly: leave it for a person
+          // rather than fail the whole batch.
+          this.logger.error({ err, transaction_id: id }, 'transaction could not be matched');
+          result.unmatched.push(id);
+          continue;
+        }
+        (ledger.newAllocations.length > before ? result.matched : result.unmatched).push(id);
+      }
+      await writeLedger(m, ledger, { actor: SYSTEM_ACTOR, runId });
+      return result;
+    });
+  }
+
+  /** A staff allocation; the rules then apply to what is left of the transaction. */
+  async manualMatch(input: ManualMatchInput, actor: Actor): Promise<string> {
+    return this.inTransaction(async (m) => {
+      const ledger = await openLedger(m, [input.transactionId], {
+        extraInvoiceIds: [input.invoiceId],
+      });
+      const tx = ledger.transaction(input.transactionId);
+      if (!tx) return this.explainUnmatchable(m, input.transactionId);
+      const invoice = ledger.invoice(input.invoiceId);
+      if (!invoice) throw notFound('Invoice', input.invoiceId);
+      const currency = tx.currency as string;
+      if (tx.direction !== 'credit') {
+        throw conflict('transaction-not-matchable', 'A debit cannot pay an invoice');
+      }
+      if (invoice.status === 'cancelled') {
+        throw conflict('invoice-cancelled', `Invoice ${invoice.number} is cancelled`);
+      }
+      if (invoice.currency !== currency) {
+        throw conflict(
+          'currency-mismatch',
+          `The transaction is in ${currency}, invoice ${invoice.number} in ${invoice.currency}`,
+        );
+      }
+      const unallocated = ledger.unallocated(tx.id);
+      if (toMinor(unallocated, currency) === 0n) {
+        throw conflict('nothing-unallocated', 'The transaction is already fully allocated');
+      }
+      if (toMinor(invoice.outstanding, currency) === 0n) {
+        throw conflict('invoice-already-paid', `Invoice ${invoice.number} is already paid`);
+      }
+      const limit = minMoney(unallocated, invoice.outstanding, currency);
+      let amount = limit;
+      if (input.amount !== undefined) {
+        const parsed = parseAmount(input.amount, currency);
+        if (!parsed.ok) {
+          throw new ProblemException(HttpStatus.BAD_REQUEST, 'validation-error', parsed.message, {
+            errors: [{ field: 'amount', message: parsed.message }],
+          });
+        }
+        if (compareMoney(parsed.value, limit, currency) > 0) {
+          throw conflict(
+            'allocation-too-large',
+            `At most ${limit} ${currency} can be allocated (transaction unallocated ` +
+              `${unallocated}, invoice outstanding ${invoice.outstanding})`,
+          );
+        }
+        amount = parsed.value;
+      }
+      const allocation = ledger.allocate(tx.id, invoice.id, amount, 'manual', input.note);
+      ledger.decide(tx.id);
+      await writeLedger(m, ledger, { actor, runId: null });
+      return allocation.id;
+    });
+  }
+
+  /** Reverses one allocation; the rules then apply again, never to the pair reversed. */
+  async reverseMatch(matchId: string, reason: string, actor: Actor): Promise<void> {
+    const [row] = await this.dataSource.query<Array<{ transaction_id: string }>>(
+      `SELECT transaction_id FROM transaction_matches WHERE id = $1`,
+      [matchId],
+    );
+    if (!row) throw notFound('Allocation', matchId);
+    await this.inTransaction(async (m) => {
+      const ledger = await openLedger(m, [row.transaction_id], { lockAllocatedInvoices: true });
+      const match = ledger.match(matchId);
+      if (!match?.live) {
+        throw conflict('already-reversed', `Allocation ${matchId} is already reversed`);
+      }
+      ledger.reverse(matchId, actor, reason);
+      if (ledger.transaction(row.transaction_id)) ledger.decide(row.transaction_id);
+      await writeLedger(m, ledger, { actor, runId: null });
+    });
+  }
+
+  /** The bank withdrew the transaction: every live allocation is reversed, none re-made. */
+  async reverseAllocations(transactionId: string, reason: string, actor: Actor): Promise<void> {
+    await this.inTransaction(async (m) => {
+      const ledger = await openLedger(m, [transactionId], { lockAllocatedInvoices: true });
+      for (const matchId of ledger.liveMatchIds(transactionId)) {
+        ledger.reverse(matchId, actor, reason);
+      }
+      ledger.reasons.set(transactionId, null);
+      await writeLedger(m, ledger, { actor, runId: null });
+    });
+  }
+
+  private async explainUnmatchable(m: EntityManager, id: string): Promise<never> {
+    const [row] = await m.query<Array<{ status: string; bank_status: string | null }>>(
+      `SELECT status, bank_status FROM transactions WHERE id = $1`,
+      [id],
+    );
+    if (!row) throw notFound('Transaction', id);
+    const state = row.bank_status === 'HELD' ? 'HELD by the bank' : row.status;
+    throw conflict(
+      'transaction-not-matchable',
+      `Transaction ${id} is ${state}; it cannot be matched`,
+    );
+  }
+
+  /** One database transaction, retried when PostgreSQL picks it as a deadlock victim. */
+  private async inTransaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        const code = (err as { driverError?: { code?: string } }).driverError?.code;
+        if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw err;
+        this.logger.warn(`retrying a matching unit of work after ${code} (attempt ${attempt})`);
+      }
+    }
+  }
+}
+
+function conflict(slug: string, detail: string): ProblemException {
+  return new ProblemException(HttpStatus.CONFLICT, slug, detail);
+}

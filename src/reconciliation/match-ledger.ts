@@ -1,0 +1,295 @@
+/**
+ * The in-memory state of one matching unit of work: the locked transactions and invoices, their
+ * allocations, and what changed. Pure (no I/O): the store loads it under row locks, `decide`
+ * runs against it, and the store writes back only what changed, in a few set-based statements.
+ * Money is held in minor units (bigint) and converted with the money helpers only.
+ */
+import { randomUUID } from 'node:crypto';
+import { fromMinor, toMinor } from '../common/money';
+import type { InvoiceStatus } from '../invoices/invoice.entity';
+import { decide, type Decision, type ExceptionReason, type MatchInvoice } from './matcher';
+import type { AllocationRule } from './transaction-match.entity';
+
+export interface LockedTransaction {
+  id: string;
+  amount: string | null;
+  unallocated_amount: string | null;
+  currency: string | null;
+  direction: 'credit' | 'debit';
+  status: string;
+  bank_status: string | null;
+  reference: string | null;
+  description: string | null;
+  raw_text: string | null;
+}
+
+export interface LockedInvoice {
+  id: string;
+  invoice_number: string;
+  normalized_number: string;
+  currency: string;
+  amount_due: string;
+  amount_paid: string;
+  status: InvoiceStatus;
+}
+
+export interface ExistingMatch {
+  id: string;
+  transaction_id: string;
+  invoice_id: string;
+  amount: string;
+  live: boolean;
+}
+
+/** Who writes: `system` (automatic matching) or a staff key. */
+export interface Actor {
+  name: string;
+  keyId: string | null;
+}
+
+export interface NewAllocation {
+  id: string;
+  transactionId: string;
+  invoiceId: string;
+  amount: string;
+  currency: string;
+  rule: AllocationRule;
+  note: string | null;
+}
+
+export interface Reversal {
+  matchId: string;
+  actor: Actor;
+  reason: string;
+}
+
+interface TxState {
+  row: LockedTransaction;
+  matchable: boolean;
+  currency: string;
+  amount: bigint;
+  unallocated: bigint;
+  liveInvoiceIds: Set<string>;
+  /** Invoices a person took this transaction's allocation away from: never re-allocated. */
+  blockedInvoiceIds: Set<string>;
+  dirty: boolean;
+}
+
+interface InvoiceState {
+  view: MatchInvoice;
+  due: bigint;
+  paid: bigint;
+  dirty: boolean;
+}
+
+function hasAmount(tx: LockedTransaction): boolean {
+  return tx.amount !== null && tx.currency !== null && tx.unallocated_amount !== null;
+}
+
+/** A transaction matching may look at: settled, processed, with a known amount. */
+export function isMatchable(tx: LockedTransaction): boolean {
+  return tx.status === 'PROCESSED' && tx.bank_status !== 'HELD' && hasAmount(tx);
+}
+
+export function invoiceStatus(paid: bigint, due: bigint, current: InvoiceStatus): InvoiceStatus {
+  if (current === 'cancelled') return 'cancelled';
+  if (paid === 0n) return 'pending';
+  return paid < due ? 'partially_paid' : 'paid';
+}
+
+export class MatchLedger {
+  readonly newAllocations: NewAllocation[] = [];
+  readonly reversals: Reversal[] = [];
+  /** The exception each evaluated transaction ends with (null clears it). */
+  readonly reasons = new Map<string, ExceptionReason | null>();
+  private readonly txs = new Map<string, TxState>();
+  private readonly invoices = new Map<string, InvoiceState>();
+  private readonly byKey = new Map<string, MatchInvoice>();
+  private readonly matches = new Map<string, ExistingMatch>();
+
+  constructor(txs: LockedTransaction[], invoices: LockedInvoice[], matches: ExistingMatch[]) {
+    for (const row of txs) {
+      if (!hasAmount(row)) continue;
+      const currency = row.currency as string;
+      this.txs.set(row.id, {
+        row,
+        matchable: isMatchable(row),
+        currency,
+        amount: toMinor(row.amount as string, currency),
+        unallocated: toMinor(row.unallocated_amount as string, currency),
+        liveInvoiceIds: new Set(),
+        blockedInvoiceIds: new Set(),
+        dirty: false,
+      });
+    }
+    for (const row of invoices) {
+      const due = toMinor(row.amount_due, row.currency);
+      const paid = toMinor(row.amount_paid, row.currency);
+      const view: MatchInvoice = {
+        id: row.id,
+        number: row.invoice_number,
+        normalized: row.normalized_number,
+        currency: row.currency,
+        outstanding: fromMinor(due - paid, row.currency),
+        status: row.status,
+      };
+      this.invoices.set(row.id, { view, due, paid, dirty: false });
+      this.byKey.set(row.normalized_number, view);
+    }
+    for (const match of matches) {
+      this.matches.set(match.id, match);
+      const tx = this.txs.get(match.transaction_id);
+      if (!tx) continue;
+      (match.live ? tx.liveInvoiceIds : tx.blockedInvoiceIds).add(match.invoice_id);
+    }
+  }
+
+  /** The transaction if it is matchable (PROCESSED, not HELD, amount known). */
+  transaction(id: string): LockedTransaction | undefined {
+    const tx = this.txs.get(id);
+    return tx?.matchable ? tx.row : undefined;
+  }
+
+  invoice(id: string): MatchInvoice | undefined {
+    return this.invoices.get(id)?.view;
+  }
+
+  match(id: string): ExistingMatch | undefined {
+    return this.matches.get(id);
+  }
+
+  unallocated(txId: string): string {
+    const tx = this.requireTx(txId);
+    return fromMinor(tx.unallocated, tx.currency);
+  }
+
+  /** Applies the contract's rules to what is left of a matchable transaction. */
+  decide(txId: string): Decision {
+    const tx = this.requireTx(txId);
+    if (!tx.matchable) throw new RangeError(`transaction ${txId} is not matchable`);
+    let invoicesByKey: ReadonlyMap<string, MatchInvoice> = this.byKey;
+    if (tx.blockedInvoiceIds.size > 0) {
+      invoicesByKey = new Map(
+        [...this.byKey].filter(([, inv]) => !tx.blockedInvoiceIds.has(inv.id)),
+      );
+    }
+    const decision = decide(
+      {
+        id: tx.row.id,
+        currency: tx.currency,
+        amount: fromMinor(tx.amount, tx.currency),
+        unallocated: fromMinor(tx.unallocated, tx.currency),
+        direction: tx.row.direction,
+        texts: [tx.row.reference, tx.row.description, tx.row.raw_text],
+        allocatedInvoiceIds: [...tx.liveInvoiceIds],
+      },
+      invoicesByKey,
+    );
+    const rule: AllocationRule = decision.rule === 'multi' ? 'multi' : 'single';
+    for (const allocation of decision.allocations) {
+      this.allocate(txId, allocation.invoiceId, allocation.amount, rule, null);
+    }
+    this.reasons.set(txId, decision.reason);
+    return decision;
+  }
+
+  /** Records an allocation; the caller has checked currency and limits (the CHECKs re-check). */
+  allocate(
+    txId: string,
+    invoiceId: string,
+    amount: string,
+    rule: AllocationRule,
+    note: string | null,
+  ): NewAllocation {
+    const tx = this.requireTx(txId);
+    const invoice = this.requireInvoice(invoiceId);
+    if (!tx.matchable) throw new RangeError(`transaction ${txId} is not matchable`);
+    const minor = toMinor(amount, tx.currency);
+    if (minor <= 0n || minor > tx.unallocated || minor > invoice.due - invoice.paid) {
+      throw new RangeError(`allocation ${amount} exceeds what ${txId} or ${invoiceId} allows`);
+    }
+    tx.unallocated -= minor;
+    tx.liveInvoiceIds.add(invoiceId);
+    tx.dirty = true;
+    this.setPaid(invoice, invoice.paid + minor);
+    const allocation: NewAllocation = {
+      id: randomUUID(),
+      transactionId: txId,
+      invoiceId,
+      amount: fromMinor(minor, tx.currency),
+      currency: tx.currency,
+      rule,
+      note,
+    };
+    this.newAllocations.push(allocation);
+    return allocation;
+  }
+
+  /** Marks a live allocation reversed: its amount goes back to the transaction and invoice. */
+  reverse(matchId: string, actor: Actor, reason: string): void {
+    const match = this.matches.get(matchId);
+    if (!match?.live) throw new RangeError(`allocation ${matchId} is not live`);
+    const invoice = this.requireInvoice(match.invoice_id);
+    const minor = toMinor(match.amount, invoice.view.currency);
+    const tx = this.txs.get(match.transaction_id);
+    if (tx) {
+      tx.unallocated += minor;
+      tx.liveInvoiceIds.delete(match.invoice_id);
+      tx.blockedInvoiceIds.add(match.invoice_id);
+      tx.dirty = true;
+    }
+    this.setPaid(invoice, invoice.paid - minor);
+    match.live = false;
+    this.reversals.push({ matchId, actor, reason });
+  }
+
+  liveMatchIds(txId: string): string[] {
+    return [...this.matches.values()]
+      .filter((m) => m.live && m.transaction_id === txId)
+      .map((m) => m.id);
+  }
+
+  changedTransactions(): Array<{ id: string; unallocated: string; matchStatus: string }> {
+    return [...this.txs.values()]
+      .filter((tx) => tx.dirty)
+      .map((tx) => ({
+        id: tx.row.id,
+        unallocated: fromMinor(tx.unallocated, tx.currency),
+        matchStatus:
+          tx.unallocated === 0n
+            ? 'matched'
+            : tx.unallocated < tx.amount
+              ? 'partially_allocated'
+              : 'unmatched',
+      }));
+  }
+
+  changedInvoices(): Array<{ id: string; amountPaid: string; status: InvoiceStatus }> {
+    return [...this.invoices.values()]
+      .filter((inv) => inv.dirty)
+      .map((inv) => ({
+        id: inv.view.id,
+        amountPaid: fromMinor(inv.paid, inv.view.currency),
+        status: inv.view.status,
+      }));
+  }
+
+  private setPaid(invoice: InvoiceState, paid: bigint): void {
+    invoice.paid = paid;
+    invoice.view.outstanding = fromMinor(invoice.due - paid, invoice.view.currency);
+    invoice.view.status = invoiceStatus(paid, invoice.due, invoice.view.status);
+    invoice.dirty = true;
+  }
+
+  private requireTx(id: string): TxState {
+    const tx = this.txs.get(id);
+    if (!tx) throw new RangeError(`transaction ${id} is not locked in this unit of work`);
+    return tx;
+  }
+
+  private requireInvoice(id: string): InvoiceState {
+    const invoice = this.invoices.get(id);
+    if (!invoice) throw new RangeError(`invoice ${id} is not locked in this unit of work`);
+    return invoice;
+  }
+}

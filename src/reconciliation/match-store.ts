@@ -1,0 +1,168 @@
+/**
+ * The SQL of matching. Every write path locks in one global order, transactions then invoices,
+ * each by id (FOR NO KEY UPDATE), re-reads amounts under the lock and writes in a handful of
+ * set-based statements (unnest arrays), so a batch of thousands costs the same few round trips
+ * as one transaction and concurrent writers (runs, real-time matching, staff) cannot deadlock or
+ * allocate an amount twice.
+ */
+import type { EntityManager } from 'typeorm';
+import { candidateKeys } from './matcher';
+import {
+  type Actor,
+  type ExistingMatch,
+  type LockedInvoice,
+  type LockedTransaction,
+  MatchLedger,
+} from './match-ledger';
+
+/** Keys per lookup statement: bounds the parameter size whatever the texts hold. */
+const KEY_CHUNK = 20_000;
+
+export interface OpenOptions {
+  /** Invoices to lock besides those the transactions name (a manual match's invoice). */
+  extraInvoiceIds?: string[];
+  /** Also lock the invoices of the transactions' live allocations (to reverse them). */
+  lockAllocatedInvoices?: boolean;
+}
+
+export interface WriteContext {
+  actor: Actor;
+  runId: string | null;
+}
+
+/** Locks and loads everything a unit of work over these transactions may touch. */
+export async function openLedger(
+  m: EntityManager,
+  transactionIds: string[],
+  options: OpenOptions = {},
+): Promise<MatchLedger> {
+  const txs = await m.query<LockedTransaction[]>(
+    `SELECT id, amount, unallocated_amount, currency, direction, status, bank_status,
+            reference, description, raw_text
+       FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+    [transactionIds],
+  );
+  const matches =
+    txs.length === 0
+      ? []
+      : await m.query<ExistingMatch[]>(
+          `SELECT id, transaction_id, invoice_id, amount, reversed_at IS NULL AS live
+             FROM transaction_matches WHERE transaction_id = ANY($1::uuid[])`,
+          [txs.map((tx) => tx.id)],
+        );
+  const keys = new Set<string>();
+  for (const tx of txs) {
+    if (tx.direction !== 'credit') continue;
+    for (const text of [tx.reference, tx.description, tx.raw_text]) {
+      for (const key of candidateKeys(text)) keys.add(key);
+    }
+  }
+  const invoiceIds = new Set(options.extraInvoiceIds ?? []);
+  if (options.lockAllocatedInvoices) {
+    for (const match of matches) if (match.live) invoiceIds.add(match.invoice_id);
+  }
+  const keyList = [...keys];
+  for (let i = 0; i < keyList.length; i += KEY_CHUNK) {
+    // Unlocked lookup, then one locking read by id: the lock order stays by id whatever the
+    // number of chunks. Numbers never change, so an invoice found here is the one locked.
+    const found = await m.query<Array<{ id: string }>>(
+      `SELECT id FROM invoices WHERE normalized_number = ANY($1::text[])`,
+      [keyList.slice(i, i + KEY_CHUNK)],
+    );
+    for (const { id } of found) invoiceIds.add(id);
+  }
+  const invoices =
+    invoiceIds.size === 0
+      ? []
+      : await m.query<LockedInvoice[]>(
+          `SELECT id, invoice_number, normalized_number, currency, amount_due, amount_paid, status
+             FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+          [[...invoiceIds]],
+        );
+  return new MatchLedger(txs, invoices, matches);
+}
+
+/** Writes what the ledger changed, in the caller's database transaction. */
+export async function writeLedger(
+  m: EntityManager,
+  ledger: MatchLedger,
+  context: WriteContext,
+): Promise<void> {
+  const allocations = ledger.newAllocations;
+  if (allocations.length > 0) {
+    await m.query(
+      `INSERT INTO transaction_matches
+         (id, transaction_id, invoice_id, amount, currency, rule, note, run_id, created_by,
+          created_by_key_id)
+       SELECT a.id, a.transaction_id, a.invoice_id, a.amount, a.currency, a.rule, a.note,
+              $8::uuid, $9::text, $10::uuid
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[], $6::text[],
+                     $7::text[]) AS a(id, transaction_id, invoice_id, amount, currency, rule, note)`,
+      [
+        allocations.map((a) => a.id),
+        allocations.map((a) => a.transactionId),
+        allocations.map((a) => a.invoiceId),
+        allocations.map((a) => a.amount),
+        allocations.map((a) => a.currency),
+        allocations.map((a) => a.rule),
+        allocations.map((a) => a.note),
+        context.runId,
+        context.actor.name,
+        context.actor.keyId,
+      ],
+    );
+  }
+  for (const reversal of ledger.reversals) {
+    await m.query(
+      `UPDATE transaction_matches
+          SET reversed_at = now(), reversed_by = $2, reversed_by_key_id = $3, reversal_reason = $4
+        WHERE id = $1 AND reversed_at IS NULL`,
+      [reversal.matchId, reversal.actor.name, reversal.actor.keyId, reversal.reason],
+    );
+  }
+  const txs = ledger.changedTransactions();
+  if (txs.length > 0) {
+    await m.query(
+      `UPDATE transactions t
+          SET unallocated_amount = v.unallocated, match_status = v.match_status, updated_at = now()
+         FROM unnest($1::uuid[], $2::numeric[], $3::text[]) AS v(id, unallocated, match_status)
+        WHERE t.id = v.id`,
+      [txs.map((t) => t.id), txs.map((t) => t.unallocated), txs.map((t) => t.matchStatus)],
+    );
+  }
+  const invoices = ledger.changedInvoices();
+  if (invoices.length > 0) {
+    await m.query(
+      `UPDATE invoices i
+          SET amount_paid = v.amount_paid, status = v.status, updated_at = now()
+         FROM unnest($1::uuid[], $2::numeric[], $3::text[]) AS v(id, amount_paid, status)
+        WHERE i.id = v.id`,
+      [invoices.map((i) => i.id), invoices.map((i) => i.amountPaid), invoices.map((i) => i.status)],
+    );
+  }
+  await writeExceptions(m, ledger);
+}
+
+async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<void> {
+  const flagged: Array<[string, string]> = [];
+  const cleared: string[] = [];
+  for (const [txId, reason] of ledger.reasons) {
+    if (reason) flagged.push([txId, reason]);
+    else cleared.push(txId);
+  }
+  if (flagged.length > 0) {
+    // Unchanged reasons are not rewritten: a re-run with nothing new changes nothing.
+    await m.query(
+      `INSERT INTO transaction_exceptions (transaction_id, reason)
+       SELECT * FROM unnest($1::uuid[], $2::text[])
+       ON CONFLICT (transaction_id) DO UPDATE SET reason = EXCLUDED.reason, updated_at = now()
+        WHERE transaction_exceptions.reason <> EXCLUDED.reason`,
+      [flagged.map(([id]) => id), flagged.map(([, reason]) => reason)],
+    );
+  }
+  if (cleared.length > 0) {
+    await m.query(`DELETE FROM transaction_exceptions WHERE transaction_id = ANY($1::uuid[])`, [
+      cleared,
+    ]);
+  }
+}

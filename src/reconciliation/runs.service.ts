@@ -1,0 +1,143 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { ProblemException } from '../common/problem';
+import { BATCH_SIZE, MatchEngine } from './match-engine';
+import { toRunDto } from './reconciliation.mappers';
+import type { RunDto } from './reconciliation.dto';
+import { ReconciliationRunEntity, type RunTrigger } from './reconciliation-run.entity';
+import { RUN_PULL_STEP, type RunPullStep } from './run-pull-step';
+
+/** pg_advisory_lock key of "a run is in progress" (any instance on this database). */
+export const RUN_LOCK_KEY = 7_243_520_113;
+export const RUN_ID_LIST_CAP = 1000;
+
+/** The transactions a run looks at, oldest first by arrival. */
+const CANDIDATES = `SELECT id, created_at FROM transactions
+  WHERE status = 'PROCESSED' AND direction = 'credit' AND bank_status IS DISTINCT FROM 'HELD'
+    AND amount IS NOT NULL AND unallocated_amount > 0`;
+
+@Injectable()
+export class RunsService {
+  private readonly logger = new Logger('ReconciliationRuns');
+  private readonly engine: MatchEngine;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(RUN_PULL_STEP) private readonly pullStep: RunPullStep,
+  ) {
+    this.engine = new MatchEngine(dataSource);
+  }
+
+  /**
+   * Pull, then match every candidate transaction, in keyset batches (memory stays bounded
+   * whatever the volume). One run at a time across instances: a session advisory lock, held on a
+   * dedicated connection for the whole run, and a unique index on the running row.
+   */
+  async run(trigger: RunTrigger, startedBy: string | null): Promise<RunDto> {
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      const [{ locked }] = await qr.manager.query<Array<{ locked: boolean }>>(
+        'SELECT pg_try_advisory_lock($1) AS locked',
+        [RUN_LOCK_KEY],
+      );
+      if (!locked) throw await this.inProgress(qr);
+      try {
+        return await this.runLocked(qr, trigger, startedBy);
+      } finally {
+        await qr.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async runLocked(
+    qr: QueryRunner,
+    trigger: RunTrigger,
+    startedBy: string | null,
+  ): Promise<RunDto> {
+    // We hold the lock, so a row still marked running belongs to a process that died.
+    await qr.query(
+      `UPDATE reconciliation_runs SET status = 'failed', finished_at = now(),
+              error = 'abandoned: the process running it stopped'
+        WHERE status = 'running'`,
+    );
+    const runs = qr.manager.getRepository(ReconciliationRunEntity);
+    const run = await runs.save(
+      runs.create({
+        trigger,
+        status: 'running',
+        startedBy,
+        matchedTransactionIds: [],
+        unmatchedTransactionIds: [],
+        banks: [],
+      }),
+    );
+    try {
+      run.banks = await this.pullStep.pull(run.id);
+      run.pulledCount = run.banks.reduce((n, b) => n + b.pulled_count, 0);
+      await this.matchAll(run);
+      run.status = 'succeeded';
+    } catch (err) {
+      this.logger.error({ err, run_id: run.id }, 'reconciliation run failed');
+      run.status = 'failed';
+      run.error = err instanceof Error ? err.message : String(err);
+    }
+    run.finishedAt = new Date();
+    await runs.save(run);
+    if (run.status === 'failed') {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'run-failed',
+        `Reconciliation run ${run.id} failed; see GET /reconcile/runs/${run.id}`,
+        { run_id: run.id },
+      );
+    }
+    return toRunDto(run);
+  }
+
+  private async matchAll(run: ReconciliationRunEntity): Promise<void> {
+    let after: { at: Date; id: string } | null = null;
+    for (;;) {
+      const page: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
+        after
+          ? `${CANDIDATES} AND (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT ${BATCH_SIZE}`
+          : `${CANDIDATES} ORDER BY created_at, id LIMIT ${BATCH_SIZE}`,
+        after ? [after.at, after.id] : [],
+      );
+      if (page.length === 0) return;
+      const result = await this.engine.matchBatch(
+        page.map((row) => row.id),
+        run.id,
+      );
+      run.matchedCount += result.matched.length;
+      run.unmatchedCount += result.unmatched.length;
+      const matchedCut = keepCapped(run.matchedTransactionIds, result.matched);
+      const unmatchedCut = keepCapped(run.unmatchedTransactionIds, result.unmatched);
+      run.idsTruncated = run.idsTruncated || matchedCut || unmatchedCut;
+      const last = page[page.length - 1];
+      after = { at: last.created_at, id: last.id };
+    }
+  }
+
+  private async inProgress(qr: QueryRunner): Promise<ProblemException> {
+    const [running] = await qr.manager.query<Array<{ id: string; started_at: Date }>>(
+      `SELECT id, started_at FROM reconciliation_runs WHERE status = 'running' LIMIT 1`,
+    );
+    const detail = running
+      ? `Reconciliation run ${running.id} is in progress (started ${running.started_at.toISOString()})`
+      : 'A reconciliation run is starting on another instance';
+    return new ProblemException(HttpStatus.CONFLICT, 'run-in-progress', detail, {
+      running_run_id: running?.id ?? null,
+    });
+  }
+}
+
+/** Appends up to the cap; true when something had to be left out. */
+function keepCapped(list: string[], ids: string[]): boolean {
+  const room = RUN_ID_LIST_CAP - list.length;
+  list.push(...ids.slice(0, Math.max(room, 0)));
+  return ids.length > room;
+}

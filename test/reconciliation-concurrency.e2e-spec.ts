@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { normalizeInvoiceNumber } from '../src/reconciliation/matcher';
+import {
+  TRANSACTION_MATCHER,
+  type TransactionMatcher,
+} from '../src/transactions/transaction-matcher';
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { query } from './support/database';
+
+const INVOICES = 200;
+
+describe('concurrent reconciliation', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('five concurrent runs and real-time matchers over 200 invoices never allocate twice', async () => {
+    const numbers = Array.from({ length: INVOICES }, (_, i) => `CC-${i}`);
+    await query(
+      t.databaseUrl,
+      `INSERT INTO invoices (invoice_number, normalized_number, currency, amount_due)
+       SELECT n, k, 'NGN', 1000 FROM unnest($1::text[], $2::text[]) AS v(n, k)`,
+      [numbers, numbers.map(normalizeInvoiceNumber)],
+    );
+    // Two payments of 600 name each invoice of 1000: whoever comes first gets 600, the other
+    // 400, and 200 stays unallocated (overpayment) on one of them. Every other payment names two
+    // invoices and so competes with the single payments of both.
+    const refs = numbers.flatMap((n, i) => [n, i % 2 === 0 ? `${n} ${numbers[i + 1]}` : n]);
+    const ids = (
+      await query<{ id: string }>(
+        t.databaseUrl,
+        `INSERT INTO transactions (bank_id, external_id, amount, currency, occurred_at, reference,
+                                   status, unallocated_amount, processed_at)
+         SELECT 'default', e, 600, 'NGN', now(), r, 'PROCESSED', 600, now()
+           FROM unnest($1::text[], $2::text[]) AS v(e, r) RETURNING id`,
+        [refs.map(() => `txn_${randomUUID()}`), refs],
+      )
+    ).map((r) => r.id);
+
+    const matcher = t.app.get<TransactionMatcher>(TRANSACTION_MATCHER);
+    const shuffled = () => [...ids].sort(() => Math.random() - 0.5);
+    const [runs] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.request('POST', '/reconcile/run', { headers: bearer(ADMIN_KEY) }),
+        ),
+      ),
+      Promise.all(Array.from({ length: 5 }, () => matcher.matchTransactions(shuffled()))),
+    ]);
+
+    const statuses = runs.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    for (const res of runs.filter((r) => r.status !== 200)) {
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toMatch(/in progress|starting/);
+    }
+
+    const [books] = await query<Record<string, string>>(
+      t.databaseUrl,
+      `SELECT
+         (SELECT count(*) FROM invoices WHERE amount_paid > amount_due) AS over_invoices,
+         (SELECT count(*) FROM invoices WHERE status <> 'paid') AS unpaid_invoices,
+         (SELECT count(*) FROM invoices i WHERE i.amount_paid <> (
+             SELECT coalesce(sum(amount), 0) FROM transaction_matches m
+              WHERE m.invoice_id = i.id AND m.reversed_at IS NULL)) AS invoice_drift,
+         (SELECT count(*) FROM transactions t WHERE t.amount - t.unallocated_amount <> (
+             SELECT coalesce(sum(amount), 0) FROM transaction_matches m
+              WHERE m.transaction_id = t.id AND m.reversed_at IS NULL)) AS transaction_drift,
+         (SELECT sum(amount) FROM transaction_matches WHERE reversed_at IS NULL) AS allocated,
+         (SELECT sum(unallocated_amount) FROM transactions) AS unallocated`,
+    );
+    expect(books).toEqual({
+      over_invoices: '0',
+      unpaid_invoices: '0',
+      invoice_drift: '0',
+      transaction_drift: '0',
+      allocated: '200000.0000',
+      unallocated: '40000.0000',
+    });
+    // The runs that lost the race, or came after, found nothing left to do.
+    const again = await t.request('POST', '/reconcile/run', { headers: bearer(ADMIN_KEY) });
+    expect(again.body.matched_count).toBe(0);
+  }, 60_000);
+});

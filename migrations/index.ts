@@ -1,9 +1,15 @@
 import { Init1795557440743 } from './1795557440743-Init';
 import { Intake1795557748459 } from './1795557748459-Intake';
 import { Reconciliation1795557969246 } from './1795557969246-Reconciliation';
+import { FallbackPull1795558655261 } from './1795558655261-FallbackPull';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
  * review it, then append its class here.
  */
-export const MIGRATIONS = [Init1795557440743, Intake1795557748459, Reconciliation1795557969246];
+export const MIGRATIONS = [
+  Init1795557440743,
+  Intake1795557748459,
+  Reconciliation1795557969246,
+  FallbackPull1795558655261,
+];

@@ -91,6 +91,17 @@ class EnvironmentSchema {
   @IsInt({ message: 'PROCESSING_LEASE_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'PROCESSING_LEASE_MS must be at least 100' })
   PROCESSING_LEASE_MS = 60_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PULL_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'PULL_TIMEOUT_MS must be at least 100' })
+  PULL_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PULL_RETRIES must be a whole number from 0 to 10' })
+  @Min(0, { message: 'PULL_RETRIES must be a whole number from 0 to 10' })
+  @Max(10, { message: 'PULL_RETRIES must be a whole number from 0 to 10' })
+  PULL_RETRIES = 3;
 }
 
 export interface AppConfig {
@@ -105,6 +116,7 @@ export interface AppConfig {
   embeddedPgPort: number;
   workerEnabled: boolean;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
+  pull: { timeoutMs: number; retries: number };
 }
 
 export class ConfigError extends Error {
@@ -126,10 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const schema = plainToInstance(EnvironmentSchema, input);
   const problems = messages(validateSync(schema, { forbidUnknownValues: false }));
   try {
-    new CronTime(schema.RECONCILE_CRON);
+    if (schema.RECONCILE_CRON !== 'off') new CronTime(schema.RECONCILE_CRON);
   } catch {
     problems.push(
-      `RECONCILE_CRON must be a cron expression with 5 or 6 fields, got "${schema.RECONCILE_CRON}"`,
+      `RECONCILE_CRON must be a cron expression with 5 or 6 fields (or off), got "${schema.RECONCILE_CRON}"`,
     );
   }
   if (problems.length > 0) {
@@ -151,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMs: schema.PROCESSING_BACKOFF_MS,
       leaseMs: schema.PROCESSING_LEASE_MS,
     },
+    pull: { timeoutMs: schema.PULL_TIMEOUT_MS, retries: schema.PULL_RETRIES },
   };
 }
 

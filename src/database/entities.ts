@@ -1,6 +1,10 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { BankEntity, BankSecretEntity } from '../banks/bank.entity';
 import { InvoiceEntity } from '../invoices/invoice.entity';
+import {
+  BankPullCursorEntity,
+  ScheduledTickEntity,
+} from '../reconciliation/bank-pull-cursor.entity';
 import { ReconciliationRunEntity } from '../reconciliation/reconciliation-run.entity';
 import { TransactionExceptionEntity } from '../reconciliation/transaction-exception.entity';
 import { TransactionMatchEntity } from '../reconciliation/transaction-match.entity';
@@ -18,4 +22,6 @@ export const ENTITIES = [
   ReconciliationRunEntity,
   TransactionMatchEntity,
   TransactionExceptionEntity,
+  BankPullCursorEntity,
+  ScheduledTickEntity,
 ];

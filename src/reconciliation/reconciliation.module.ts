@@ -1,18 +1,24 @@
 import { Global, Module } from '@nestjs/common';
+import { BanksModule } from '../banks/banks.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { BankPullStep } from './bank-pull.step';
+import { ReconcileCron } from './reconcile.cron';
 import { TRANSACTION_MATCHER } from '../transactions/transaction-matcher';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationService } from './reconciliation.service';
-import { NoBankPullStep, RUN_PULL_STEP } from './run-pull-step';
+import { RUN_PULL_STEP } from './run-pull-step';
 import { RunsService } from './runs.service';
 
 /** Global so that background processing can inject TRANSACTION_MATCHER without a cycle. */
 @Global()
 @Module({
+  imports: [BanksModule, WebhooksModule],
   controllers: [ReconciliationController],
   providers: [
     ReconciliationService,
     RunsService,
-    { provide: RUN_PULL_STEP, useClass: NoBankPullStep },
+    ReconcileCron,
+    { provide: RUN_PULL_STEP, useClass: BankPullStep },
     { provide: TRANSACTION_MATCHER, useExisting: ReconciliationService },
   ],
   exports: [TRANSACTION_MATCHER, RunsService, ReconciliationService],

@@ -16,6 +16,10 @@ export type TransactionSource = 'webhook' | 'pull';
 @Index('uq_transactions_bank_external', ['bankId', 'externalId'], { unique: true })
 @Index('ix_transactions_due', ['nextAttemptAt'], { where: `status = 'PENDING'` })
 @Index('ix_transactions_created', ['createdAt', 'id'])
+// The candidates of a reconciliation run, in the order it reads them.
+@Index('ix_transactions_match_candidates', ['createdAt', 'id'], {
+  where: `status = 'PROCESSED' AND direction = 'credit' AND unallocated_amount > 0`,
+})
 @Check('ck_transactions_status', `status IN ('PENDING', 'PROCESSED', 'FAILED', 'VOIDED')`)
 @Check(
   'ck_transactions_match_status',

@@ -18,6 +18,8 @@ export interface IntakeOutcome {
   stored: boolean;
   /** For a replay: whether the stored body has the same bytes. */
   sameBody: boolean;
+  /** The transaction row was inserted (or, for a pulled Up transaction, settled) by this event. */
+  transactionWritten: boolean;
   eventId: string;
   externalTransactionId: string | null;
 }

@@ -20,6 +20,11 @@ export interface IntakeItem {
   headers: Record<string, string>;
   tx: NormalizedTransaction;
   source: TransactionSource;
+  /** Up's HELD/SETTLED where known (pulled Up transactions), else null. */
+  bankStatus: string | null;
+  rawText: string | null;
+  /** PENDING: the worker processes it (webhooks). PROCESSED: complete as pulled, match now. */
+  status: 'PENDING' | 'PROCESSED';
 }
 
 // Stores the raw event and, if the bank's transaction id is new, the normalized transaction:
@@ -29,9 +34,11 @@ const INTAKE_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::jsonb[],
                        $7::text[], $8::numeric[], $9::text[], $10::text[], $11::timestamptz[],
-                       $12::text[], $13::text[], $14::text[], $15::text[], $16::int[])
+                       $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+                       $18::text[], $19::int[])
     AS i(bank_id, event_id, event_type, body, body_sha256, headers, external_id, amount, currency,
-         direction, occurred_at, reference, description, counterparty, source, ord)
+         direction, occurred_at, reference, description, counterparty, raw_text, bank_status,
+         source, status, ord)
 ), ev AS (
   INSERT INTO webhook_events (bank_id, event_id, event_type, body, body_sha256, headers,
                               external_transaction_id)
@@ -40,16 +47,26 @@ WITH input AS (
   RETURNING bank_id, event_id
 ), tx AS (
   INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
-                            reference, description, counterparty, source, unallocated_amount)
+                            reference, description, counterparty, raw_text, bank_status, source,
+                            status, processed_at, unallocated_amount)
   SELECT DISTINCT ON (i.bank_id, i.external_id)
          i.bank_id, i.external_id, i.amount, i.currency, i.direction, i.occurred_at, i.reference,
-         i.description, i.counterparty, i.source, i.amount
+         i.description, i.counterparty, i.raw_text, i.bank_status, i.source, i.status,
+         CASE WHEN i.status = 'PROCESSED' THEN now() END, i.amount
     FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
    ORDER BY i.bank_id, i.external_id, i.ord
-  ON CONFLICT (bank_id, external_id) DO NOTHING
-  RETURNING 1
+  -- Only a pulled Up transaction that has settled since it was stored HELD changes a stored row.
+  ON CONFLICT (bank_id, external_id) DO UPDATE
+     SET bank_status = EXCLUDED.bank_status, status = EXCLUDED.status,
+         processed_at = EXCLUDED.processed_at, updated_at = now()
+   WHERE transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED'
+     AND transactions.status <> 'VOIDED'
+  RETURNING bank_id, external_id
 )
-SELECT i.ord FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id`;
+SELECT i.ord, tx.external_id IS NOT NULL AS tx_written
+  FROM input i
+  JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
+  LEFT JOIN tx ON tx.bank_id = i.bank_id AND tx.external_id = i.external_id`;
 
 const MAX_BATCH = 500;
 const MAX_CONCURRENT_FLUSHES = 4;
@@ -93,6 +110,9 @@ export class IntakeService {
       headers: delivery.headers,
       tx: normalized.tx,
       source: 'webhook',
+      bankStatus: null,
+      rawText: null,
+      status: 'PENDING',
     });
   }
 
@@ -114,25 +134,32 @@ export class IntakeService {
         unique.push(item);
       }
     }
-    const rows = await this.dataSource.query<Array<{ ord: number }>>(INTAKE_SQL, [
-      unique.map((i) => i.bankId),
-      unique.map((i) => i.eventId),
-      unique.map((i) => i.eventType),
-      unique.map((i) => i.body),
-      unique.map((i) => i.sha),
-      unique.map((i) => JSON.stringify(i.headers)),
-      unique.map((i) => i.tx.externalId),
-      unique.map((i) => i.tx.amount),
-      unique.map((i) => i.tx.currency),
-      unique.map((i) => i.tx.direction),
-      unique.map((i) => i.tx.occurredAt),
-      unique.map((i) => i.tx.reference),
-      unique.map((i) => i.tx.description),
-      unique.map((i) => i.tx.counterparty),
-      unique.map((i) => i.source),
-      unique.map((_, ord) => ord),
-    ]);
+    const rows = await this.dataSource.query<Array<{ ord: number; tx_written: boolean }>>(
+      INTAKE_SQL,
+      [
+        unique.map((i) => i.bankId),
+        unique.map((i) => i.eventId),
+        unique.map((i) => i.eventType),
+        unique.map((i) => i.body),
+        unique.map((i) => i.sha),
+        unique.map((i) => JSON.stringify(i.headers)),
+        unique.map((i) => i.tx.externalId),
+        unique.map((i) => i.tx.amount),
+        unique.map((i) => i.tx.currency),
+        unique.map((i) => i.tx.direction),
+        unique.map((i) => i.tx.occurredAt),
+        unique.map((i) => i.tx.reference),
+        unique.map((i) => i.tx.description),
+        unique.map((i) => i.tx.counterparty),
+        unique.map((i) => i.rawText),
+        unique.map((i) => i.bankStatus),
+        unique.map((i) => i.source),
+        unique.map((i) => i.status),
+        unique.map((_, ord) => ord),
+      ],
+    );
     const inserted = new Set(rows.map((r) => Number(r.ord)));
+    const txWritten = new Set(rows.filter((r) => r.tx_written).map((r) => Number(r.ord)));
     const storedSha = await this.storedHashes(unique.filter((_, ord) => !inserted.has(ord)));
     return items.map((item) => {
       const key = eventKey(item);
@@ -147,6 +174,7 @@ export class IntakeService {
       return {
         stored,
         sameBody: stored || reference.equals(item.sha),
+        transactionWritten: stored && txWritten.has(ord),
         eventId: item.eventId,
         externalTransactionId: item.tx.externalId,
       };

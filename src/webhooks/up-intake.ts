@@ -91,6 +91,7 @@ export class UpIntake {
         return {
           stored: false,
           sameBody: Boolean(stored?.body_sha256.equals(sha)),
+          transactionWritten: false,
           eventId: event.eventId,
           externalTransactionId: event.transactionId,
         };
@@ -99,6 +100,7 @@ export class UpIntake {
       return {
         stored: true,
         sameBody: true,
+        transactionWritten: event.transactionId !== null,
         eventId: event.eventId,
         externalTransactionId: event.transactionId,
       };

@@ -36,6 +36,7 @@ export async function startTestApp(
     PORT: '0',
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: 'silent',
+    RECONCILE_CRON: 'off',
     ...env,
     DATABASE_URL: dbUrl,
   });

@@ -1,0 +1,92 @@
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob, CronTime } from 'cron';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { RunsService } from './runs.service';
+
+const JOB = 'reconcile';
+
+/**
+ * The scheduled fallback run (RECONCILE_CRON, UTC). Every instance's timer fires; each then
+ * tries to claim the tick by inserting its scheduled time into `scheduled_ticks`. The primary
+ * key lets exactly one instance win, even if the runs are too short to overlap, which an
+ * advisory lock alone would not ensure. The winner runs pull-then-match; the others skip.
+ */
+@Injectable()
+export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ReconcileCron');
+  private readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private current: Promise<void> | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: SchedulerRegistry,
+    private readonly runs: RunsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.reconcileCron === 'off') return;
+    const job = CronJob.from({
+      cronTime: this.config.reconcileCron,
+      timeZone: 'UTC',
+      start: true,
+      onTick: () => {
+        this.current = this.tick();
+      },
+    });
+    this.registry.addCronJob(JOB, job);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.registry.doesExist('cron', JOB)) {
+      await this.registry.getCronJob(JOB).stop();
+      this.registry.deleteCronJob(JOB);
+    }
+    await this.current;
+  }
+
+  /** The tick's scheduled time: timers fire a few ms late, and not at once on every instance. */
+  static tickTime(expression: string, firedAt: Date): Date {
+    return new CronTime(expression, 'UTC')
+      .getNextDateFrom(new Date(firedAt.getTime() - 900))
+      .toJSDate();
+  }
+
+  async tick(firedAt = new Date()): Promise<void> {
+    const tickAt = ReconcileCron.tickTime(this.config.reconcileCron, firedAt);
+    try {
+      const claimed = await this.dataSource.query<unknown[]>(
+        `INSERT INTO scheduled_ticks (tick_at, claimed_by) VALUES ($1, $2)
+         ON CONFLICT (tick_at) DO NOTHING RETURNING tick_at`,
+        [tickAt, this.instance],
+      );
+      if (claimed.length === 0) {
+        this.logger.debug(`tick ${tickAt.toISOString()} is another instance's`);
+        return;
+      }
+      this.logger.log(`tick ${tickAt.toISOString()}: scheduled run starting`);
+      const run = await this.runs.run('scheduled', null);
+      this.logger.log(
+        `tick ${tickAt.toISOString()}: run ${run.id} ${run.status}, pulled ${run.pulled_count}, ` +
+          `matched ${run.matched_count}, unmatched ${run.unmatched_count}`,
+      );
+    } catch (err) {
+      // 409: a manual run is in progress; it pulls and matches too, so this tick is covered.
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof HttpException && err.getStatus() === 409) this.logger.log(message);
+      else this.logger.error(`tick ${tickAt.toISOString()} failed: ${message}`);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { query } from './support/database';
+import { startFakeBank, upTransaction, type FakeBank } from './support/fake-bank';
+import { eventually, hmacHex, seedBody } from './support/webhooks';
+
+const admin = bearer(ADMIN_KEY);
+const PULL_ENV = { PULL_TIMEOUT_MS: '300', PULL_RETRIES: '1', WEBHOOK_SECRET: 'acme-secret-123' };
+
+/** A `standard` bank API serving `pages` (lists of seed-format transactions) by cursor. */
+function standardPages(pages: unknown[][]): Parameters<FakeBank['handle']>[0] {
+  return (_req, url) => {
+    if (url.pathname !== '/v1/transactions') return undefined;
+    const i = Number(url.searchParams.get('cursor') ?? '0');
+    return {
+      json: { data: pages[i] ?? [], next_cursor: i + 1 < pages.length ? String(i + 1) : null },
+    };
+  };
+}
+
+describe('scheduled fallback: pull missed transactions, then match', () => {
+  let t: TestApp;
+  let acme: FakeBank;
+  let broken: FakeBank;
+  let slow: FakeBank;
+  let up: FakeBank;
+
+  const page = (ids: string[]) =>
+    ids.map((id) =>
+      seedBody({
+        transaction_id: id,
+        amount: '100.00',
+        reference: id === 'a2' ? 'INV-P1' : `misc ${id}`,
+      }),
+    );
+
+  beforeAll(async () => {
+    acme = await startFakeBank(
+      standardPages([page(['a1', 'a2']), page(['a3', 'a4']), page(['a5'])]),
+    );
+    broken = await startFakeBank(() => ({ status: 500, json: { error: 'down' } }));
+    slow = await startFakeBank(() => ({ json: { data: [], next_cursor: null }, delayMs: 2000 }));
+    up = await startFakeBank((_req, url) => {
+      if (url.pathname !== '/api/v1/transactions') return undefined;
+      const second = url.searchParams.get('page[after]') === 'p2';
+      return {
+        json: {
+          data: [
+            (
+              upTransaction(second ? 'up-2' : 'up-1', { value: '7.00', message: null }) as {
+                data: unknown;
+              }
+            ).data,
+          ],
+          links: {
+            prev: null,
+            next: second ? null : `${up.url}/api/v1/transactions?page[after]=p2`,
+          },
+        },
+      };
+    });
+    t = await startTestApp(PULL_ENV);
+    const bank = (id: string, base: string, kind = 'standard', scheme = 'hmac-sha256') =>
+      t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id,
+          name: id,
+          signature_scheme: scheme,
+          secrets: [`${id}-secret-123`],
+          api: { kind, base_url: base, token: `${id}-token` },
+        },
+      });
+    expect((await bank('acme', `${acme.url}/v1`)).status).toBe(201);
+    expect((await bank('broken', `${broken.url}/v1`)).status).toBe(201);
+    expect((await bank('slow', `${slow.url}/v1`)).status).toBe(201);
+    expect((await bank('upbank', `${up.url}/api/v1`, 'up', 'up')).status).toBe(201);
+    const inv = await t.request('POST', '/invoices', {
+      headers: admin,
+      json: { invoice_number: 'INV-P1', amount_due: '100.00', currency: 'NGN' },
+    });
+    expect(inv.status).toBe(201);
+    // a1 arrived by webhook; the pull must not duplicate it.
+    const raw = JSON.stringify(page(['a1'])[0]);
+    const res = await t.request('POST', '/webhooks/acme/transactions', {
+      headers: {
+        'content-type': 'application/json',
+        'x-event-id': 'hook-a1',
+        'x-signature': hmacHex('acme-secret-123', raw),
+      },
+      body: raw,
+    });
+    expect(res.status).toBe(202);
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all([acme.close(), broken.close(), slow.close(), up.close()]);
+  });
+
+  it('pulls three pages, ingests only the missing ones as source pull, records failing banks, matches', async () => {
+    const res = await t.request('POST', '/reconcile/run', { headers: admin });
+    expect(res.status).toBe(200);
+    const banks = Object.fromEntries(
+      res.body.banks.map((b: { bank_id: string }) => [b.bank_id, b]),
+    );
+    expect(banks.acme).toEqual({ bank_id: 'acme', pulled_count: 4, error: null });
+    expect(banks.upbank).toEqual({ bank_id: 'upbank', pulled_count: 2, error: null });
+    expect(banks.broken.error).toMatch(/500/);
+    expect(banks.slow.error).toMatch(/tim/i);
+    expect(res.body.pulled_count).toBe(6);
+    expect(res.body.trigger).toBe('manual');
+
+    const rows = await query<{ external_id: string; source: string }>(
+      t.databaseUrl,
+      `SELECT external_id, source FROM transactions WHERE bank_id = 'acme' ORDER BY external_id`,
+    );
+    expect(rows).toEqual([
+      { external_id: 'a1', source: 'webhook' },
+      ...['a2', 'a3', 'a4', 'a5'].map((external_id) => ({ external_id, source: 'pull' })),
+    ]);
+    const a2 = await query<{ id: string }>(
+      t.databaseUrl,
+      `SELECT id FROM transactions WHERE external_id = 'a2'`,
+    );
+    expect(res.body.matched_transaction_ids).toContain(a2[0].id);
+    expect(acme.requests[0].authorization).toBe('Bearer acme-token');
+    expect(acme.requests[0].path).toMatch(/^\/v1\/transactions\?since=/);
+  });
+
+  it('a second run pulls nothing new and changes nothing', async () => {
+    const res = await t.request('POST', '/reconcile/run', { headers: admin });
+    expect(res.body.pulled_count).toBe(0);
+    expect(res.body.matched_count).toBe(0);
+    const count = await query<{ n: string }>(
+      t.databaseUrl,
+      `SELECT count(*) AS n FROM transactions WHERE source = 'pull'`,
+    );
+    expect(Number(count[0].n)).toBe(6);
+  });
+
+  it('resumes from the stored cursor after a restart, with an overlap window', async () => {
+    const [cursor] = await query<{ since: Date }>(
+      t.databaseUrl,
+      `SELECT since FROM bank_pull_cursors WHERE bank_id = 'acme'`,
+    );
+    await t.close();
+    t = await startTestApp(PULL_ENV, t.databaseUrl);
+    acme.requests.length = 0;
+    const res = await t.request('POST', '/reconcile/run', { headers: admin });
+    expect(res.status).toBe(200);
+    const since = new Date(
+      new URL(`http://x${acme.requests[0].path}`).searchParams.get('since') as string,
+    );
+    expect(cursor.since.getTime() - since.getTime()).toBe(15 * 60_000);
+    const failed = await query<{ last_error: string | null }>(
+      t.databaseUrl,
+      `SELECT last_error FROM bank_pull_cursors WHERE bank_id = 'broken'`,
+    );
+    expect(failed[0].last_error).toMatch(/500/);
+  });
+});
+
+describe('scheduled runs with two instances on one database', () => {
+  it('runs exactly one scheduled run per tick', async () => {
+    const env = { RECONCILE_CRON: '*/2 * * * * *' };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env, a.databaseUrl);
+    try {
+      await eventually(
+        async () => {
+          const rows = await query<{ n: string }>(
+            a.databaseUrl,
+            `SELECT count(*) AS n FROM scheduled_ticks`,
+          );
+          return Number(rows[0].n) >= 3 ? true : undefined;
+        },
+        15_000,
+        'three ticks',
+      );
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    const ticks = await query<{ tick_at: Date; claimed_by: string }>(
+      a.databaseUrl,
+      `SELECT tick_at, claimed_by FROM scheduled_ticks ORDER BY tick_at`,
+    );
+    for (const tick of ticks) expect(tick.tick_at.getUTCMilliseconds()).toBe(0);
+    const runs = await query<{ n: string }>(
+      a.databaseUrl,
+      `SELECT count(*) AS n FROM reconciliation_runs WHERE trigger = 'scheduled'`,
+    );
+    // One run per claimed tick (a tick whose run found a manual one in progress has none).
+    expect(Number(runs[0].n)).toBe(ticks.length);
+    const owners = new Set(ticks.map((x) => x.claimed_by));
+    expect(owners.size).toBeGreaterThanOrEqual(1);
+    const seconds = ticks.map((x) => x.tick_at.getTime() / 1000);
+    expect(new Set(seconds).size).toBe(seconds.length);
+  }, 30_000);
+});

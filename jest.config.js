@@ -33,6 +33,11 @@ const common = {
   testEnvironment: 'node',
 };
 
+// The reliability suite spawns processes and stops PostgreSQL: it runs only when asked for
+// (`npm run test:reliability`, or a path under test/reliability), so a plain `jest` stays
+// unit + e2e and CI never runs it twice.
+const wantsReliability = process.argv.some((arg) => arg.includes('reliability'));
+
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
@@ -43,5 +48,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
-  ],
+    wantsReliability && {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.reliability-spec.ts'],
+      globalSetup: '<rootDir>/test/reliability/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60_000,
+    },
+  ].filter(Boolean),
 };

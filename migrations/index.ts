@@ -2,6 +2,7 @@ import { Init1795557440743 } from './1795557440743-Init';
 import { Intake1795557748459 } from './1795557748459-Intake';
 import { Reconciliation1795557969246 } from './1795557969246-Reconciliation';
 import { FallbackPull1795558655261 } from './1795558655261-FallbackPull';
+import { Events1795558859200 } from './1795558859200-Events';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   Intake1795557748459,
   Reconciliation1795557969246,
   FallbackPull1795558655261,
+  Events1795558859200,
 ];

@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { BanksModule } from './banks/banks.module';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -62,6 +63,7 @@ export class AppModule {
         BanksModule,
         TransactionsModule,
         WebhooksModule,
+        EventsModule,
         InvoicesModule,
         ReconciliationModule,
         StatsModule,

@@ -22,6 +22,9 @@ describe('loadConfig', () => {
     ['WEBHOOK_SECRET', 'short'],
     ['ADMIN_API_KEY', 'short'],
     ['LOG_LEVEL', 'loud'],
+    ['WEBHOOK_RATE_LIMIT_PER_BANK', '-5'],
+    ['WEBHOOK_RATE_LIMIT_PER_CLIENT', 'lots'],
+    ['WEBHOOK_RATE_LIMIT_WINDOW_MS', '10'],
   ])('names %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -32,5 +35,19 @@ describe('loadConfig', () => {
     expect(config.reconcileCron).toBe('*/5 * * * * *');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.port).toBe(8080);
+  });
+
+  it('has generous webhook rate limits by default, configurable, 0 meaning none', () => {
+    expect(loadConfig({}).webhookRateLimit).toEqual({
+      perBank: 10_000,
+      perClient: 20_000,
+      windowMs: 1000,
+    });
+    const config = loadConfig({
+      WEBHOOK_RATE_LIMIT_PER_BANK: '0',
+      WEBHOOK_RATE_LIMIT_PER_CLIENT: '5',
+      WEBHOOK_RATE_LIMIT_WINDOW_MS: '60000',
+    });
+    expect(config.webhookRateLimit).toEqual({ perBank: 0, perClient: 5, windowMs: 60_000 });
   });
 });

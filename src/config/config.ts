@@ -102,6 +102,40 @@ class EnvironmentSchema {
   @Min(0, { message: 'PULL_RETRIES must be a whole number from 0 to 10' })
   @Max(10, { message: 'PULL_RETRIES must be a whole number from 0 to 10' })
   PULL_RETRIES = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
+  @Min(0, { message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
+  WEBHOOK_RATE_LIMIT_PER_BANK = 10_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'WEBHOOK_RATE_LIMIT_PER_CLIENT must be a whole number (0: no limit)' })
+  @Min(0, { message: 'WEBHOOK_RATE_LIMIT_PER_CLIENT must be a whole number (0: no limit)' })
+  WEBHOOK_RATE_LIMIT_PER_CLIENT = 20_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'WEBHOOK_RATE_LIMIT_WINDOW_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'WEBHOOK_RATE_LIMIT_WINDOW_MS must be from 100 to 3600000' })
+  @Max(3_600_000, { message: 'WEBHOOK_RATE_LIMIT_WINDOW_MS must be from 100 to 3600000' })
+  WEBHOOK_RATE_LIMIT_WINDOW_MS = 1000;
+
+  @IsIn(['true', 'false'], { message: 'ALLOW_PRIVATE_SUBSCRIBER_URLS must be true or false' })
+  ALLOW_PRIVATE_SUBSCRIBER_URLS = 'false';
+
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_RETRY_BASE_MS must be a whole number of milliseconds' })
+  @Min(10, { message: 'EVENTS_RETRY_BASE_MS must be at least 10' })
+  EVENTS_RETRY_BASE_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_MAX_AGE_MS must be a whole number of milliseconds' })
+  @Min(1000, { message: 'EVENTS_MAX_AGE_MS must be at least 1000' })
+  EVENTS_MAX_AGE_MS = 24 * 3_600_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'EVENTS_TIMEOUT_MS must be at least 100' })
+  EVENTS_TIMEOUT_MS = 10_000;
 }
 
 export interface AppConfig {
@@ -117,6 +151,9 @@ export interface AppConfig {
   workerEnabled: boolean;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
   pull: { timeoutMs: number; retries: number };
+  /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
+  webhookRateLimit: { perBank: number; perClient: number; windowMs: number };
+  events: { allowPrivateUrls: boolean; retryBaseMs: number; maxAgeMs: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -164,6 +201,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: schema.PROCESSING_LEASE_MS,
     },
     pull: { timeoutMs: schema.PULL_TIMEOUT_MS, retries: schema.PULL_RETRIES },
+    webhookRateLimit: {
+      perBank: schema.WEBHOOK_RATE_LIMIT_PER_BANK,
+      perClient: schema.WEBHOOK_RATE_LIMIT_PER_CLIENT,
+      windowMs: schema.WEBHOOK_RATE_LIMIT_WINDOW_MS,
+    },
+    events: {
+      allowPrivateUrls: schema.ALLOW_PRIVATE_SUBSCRIBER_URLS === 'true',
+      retryBaseMs: schema.EVENTS_RETRY_BASE_MS,
+      maxAgeMs: schema.EVENTS_MAX_AGE_MS,
+      timeoutMs: schema.EVENTS_TIMEOUT_MS,
+    },
   };
 }
 

@@ -1,5 +1,12 @@
 import { ApiKeyEntity } from '../auth/api-key.entity';
 import { BankEntity, BankSecretEntity } from '../banks/bank.entity';
+import {
+  DeliveryAttemptEntity,
+  DeliveryEntity,
+  OutboxEventEntity,
+  SubscriptionEntity,
+  SubscriptionSecretEntity,
+} from '../events/event.entities';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import {
   BankPullCursorEntity,
@@ -24,4 +31,9 @@ export const ENTITIES = [
   TransactionExceptionEntity,
   BankPullCursorEntity,
   ScheduledTickEntity,
+  OutboxEventEntity,
+  SubscriptionEntity,
+  SubscriptionSecretEntity,
+  DeliveryEntity,
+  DeliveryAttemptEntity,
 ];

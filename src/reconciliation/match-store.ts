@@ -132,11 +132,21 @@ export async function writeLedger(
   }
   const invoices = ledger.changedInvoices();
   if (invoices.length > 0) {
+    // An invoice that has just become partially paid or paid is an event, written with it.
     await m.query(
-      `UPDATE invoices i
-          SET amount_paid = v.amount_paid, status = v.status, updated_at = now()
-         FROM unnest($1::uuid[], $2::numeric[], $3::text[]) AS v(id, amount_paid, status)
-        WHERE i.id = v.id`,
+      `WITH v AS (
+         SELECT v.*, i.status AS old_status
+           FROM unnest($1::uuid[], $2::numeric[], $3::text[]) AS v(id, amount_paid, status)
+           JOIN invoices i ON i.id = v.id),
+       upd AS (
+         UPDATE invoices i
+            SET amount_paid = v.amount_paid, status = v.status, updated_at = now()
+           FROM v
+          WHERE i.id = v.id
+          RETURNING i.status, v.old_status, bank_sync_invoice_json(i) AS json)
+       INSERT INTO outbox_events (id, type, data)
+       SELECT gen_random_uuid(), 'invoice.' || status, json FROM upd
+        WHERE status IN ('partially_paid', 'paid') AND status IS DISTINCT FROM old_status`,
       [invoices.map((i) => i.id), invoices.map((i) => i.amountPaid), invoices.map((i) => i.status)],
     );
   }
@@ -152,11 +162,23 @@ async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<v
   }
   if (flagged.length > 0) {
     // Unchanged reasons are not rewritten: a re-run with nothing new changes nothing.
+    // A new or changed reason is a `reconciliation.exception` event, in the exception list's shape.
     await m.query(
-      `INSERT INTO transaction_exceptions (transaction_id, reason)
-       SELECT * FROM unnest($1::uuid[], $2::text[])
-       ON CONFLICT (transaction_id) DO UPDATE SET reason = EXCLUDED.reason, updated_at = now()
-        WHERE transaction_exceptions.reason <> EXCLUDED.reason`,
+      `WITH changed AS (
+         INSERT INTO transaction_exceptions (transaction_id, reason)
+         SELECT * FROM unnest($1::uuid[], $2::text[])
+         ON CONFLICT (transaction_id) DO UPDATE SET reason = EXCLUDED.reason, updated_at = now()
+          WHERE transaction_exceptions.reason <> EXCLUDED.reason
+         RETURNING transaction_id, reason)
+       INSERT INTO outbox_events (id, type, data)
+       SELECT gen_random_uuid(), 'reconciliation.exception',
+              jsonb_build_object(
+                'transaction_id', t.id, 'external_id', t.external_id, 'bank_id', t.bank_id,
+                'reason', c.reason, 'amount', bank_sync_money(t.amount, t.currency),
+                'unallocated_amount', bank_sync_money(t.unallocated_amount, t.currency),
+                'currency', t.currency, 'reference', t.reference, 'description', t.description,
+                'occurred_at', bank_sync_iso(t.occurred_at))
+         FROM changed c JOIN transactions t ON t.id = c.transaction_id`,
       [flagged.map(([id]) => id), flagged.map(([, reason]) => reason)],
     );
   }

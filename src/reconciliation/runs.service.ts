@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ProblemException } from '../common/problem';
+import { emitEvents } from '../events/outbox';
 import { BATCH_SIZE, MatchEngine } from './match-engine';
 import { toRunDto } from './reconciliation.mappers';
 import type { RunDto } from './reconciliation.dto';
@@ -86,7 +87,11 @@ export class RunsService {
       run.error = err instanceof Error ? err.message : String(err);
     }
     run.finishedAt = new Date();
-    await runs.save(run);
+    // The finished run and its event commit together.
+    await qr.manager.transaction(async (m) => {
+      await m.getRepository(ReconciliationRunEntity).save(run);
+      await emitEvents(m, [{ type: 'reconciliation.run_finished', data: toRunDto(run) }]);
+    });
     if (run.status === 'failed') {
       throw new ProblemException(
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -127,10 +127,15 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
   /** Transactions that arrived whole (seed format): one statement marks the batch PROCESSED. */
   private async completeSimple(rows: ClaimedRow[]): Promise<void> {
     const ids = rows.map((r) => r.id);
+    // The change and its event commit together (one statement).
     await this.dataSource.query(
-      `UPDATE transactions
-          SET status = 'PROCESSED', processed_at = now(), updated_at = now(), last_error = NULL
-        WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`,
+      `WITH done AS (
+         UPDATE transactions
+            SET status = 'PROCESSED', processed_at = now(), updated_at = now(), last_error = NULL
+          WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
+          RETURNING bank_sync_transaction_json(transactions) AS json)
+       INSERT INTO outbox_events (id, type, data)
+       SELECT gen_random_uuid(), 'transaction.processed', json FROM done`,
       [ids],
     );
     this.processed.inc({ outcome: 'processed' }, ids.length);
@@ -154,16 +159,18 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
       const bank = await this.banks.resolve(row.bank_id);
       if (!bank?.api) throw new BankApiError(`bank ${row.bank_id} has no API to fetch from`, false);
       const tx = await fetchUpTransaction(bank.api, row.external_id, row.details_url);
-      const [updated] = await returning<{ direction: string }>(
-        this.dataSource,
-        `UPDATE transactions
+      const [updated] = await this.dataSource.query<Array<{ direction: string }>>(
+        `WITH done AS (UPDATE transactions
             SET amount = $2, currency = $3, direction = $4, occurred_at = $5, reference = $6,
                 description = $7, raw_text = $8, bank_status = $9,
                 unallocated_amount = COALESCE(unallocated_amount, $2),
                 needs_fetch = false, status = 'PROCESSED', processed_at = now(),
                 updated_at = now(), last_error = NULL
           WHERE id = $1 AND status = 'PENDING' AND NOT void_requested
-          RETURNING direction`,
+          RETURNING direction, bank_sync_transaction_json(transactions) AS json),
+         outbox AS (INSERT INTO outbox_events (id, type, data)
+                    SELECT gen_random_uuid(), 'transaction.processed', json FROM done)
+         SELECT direction FROM done`,
         [
           row.id,
           tx.amount,
@@ -193,11 +200,15 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
     const delay =
       Math.min(3_600_000, backoffMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random() / 2);
     await this.dataSource.query(
-      `UPDATE transactions
-          SET status = CASE WHEN $2 THEN 'FAILED' ELSE status END,
-              next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
-              last_error = $4, updated_at = now()
-        WHERE id = $1 AND status = 'PENDING'`,
+      `WITH done AS (
+         UPDATE transactions
+            SET status = CASE WHEN $2 THEN 'FAILED' ELSE status END,
+                next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+                last_error = $4, updated_at = now()
+          WHERE id = $1 AND status = 'PENDING'
+          RETURNING status, bank_sync_transaction_json(transactions) AS json)
+       INSERT INTO outbox_events (id, type, data)
+       SELECT gen_random_uuid(), 'transaction.failed', json FROM done WHERE status = 'FAILED'`,
       [row.id, final, Math.round(delay), message.slice(0, 2000)],
     );
     if (final) this.processed.inc({ outcome: 'failed' });

@@ -61,7 +61,13 @@ WITH input AS (
          processed_at = EXCLUDED.processed_at, updated_at = now()
    WHERE transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED'
      AND transactions.status <> 'VOIDED'
-  RETURNING bank_id, external_id
+  RETURNING bank_id, external_id, status, xmax = 0 AS inserted,
+            bank_sync_transaction_json(transactions) AS json
+), outbox AS (
+  INSERT INTO outbox_events (id, type, data)
+  SELECT gen_random_uuid(), 'transaction.received', json FROM tx WHERE inserted
+  UNION ALL
+  SELECT gen_random_uuid(), 'transaction.processed', json FROM tx WHERE status = 'PROCESSED'
 )
 SELECT i.ord, tx.external_id IS NOT NULL AS tx_written
   FROM input i

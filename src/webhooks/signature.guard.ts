@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import { BanksService, DEFAULT_BANK_ID } from '../banks/banks.service';
 import { headerEventId, verifySignature } from '../banks/signature/signature-schemes';
 import { ProblemException, validationProblem } from '../common/problem';
@@ -44,6 +45,14 @@ export class SignatureGuard implements CanActivate {
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         'unsupported-media-type',
         'Webhook bodies must be sent as Content-Type: application/json',
+      );
+    }
+    // JSON between systems is UTF-8 (RFC 8259). The parser would quietly turn bad bytes into
+    // U+FFFD and store a transaction id the bank never sent.
+    if (req.rawBody && !isUtf8(req.rawBody)) {
+      throw validationProblem(
+        [{ field: '(body)', message: 'the body must be UTF-8 encoded JSON' }],
+        'The request body is not valid UTF-8',
       );
     }
     const param: unknown = req.params.bankId;

@@ -13,6 +13,7 @@ import type { IntakeOutcome, WebhookRequest } from './delivery';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
+import { BankThrottleGuard, ClientThrottleGuard } from './webhook-throttle';
 import { SeedWebhookBodyDto, WebhookAckDto } from './webhooks.dto';
 
 const DOC_RESPONSES = [
@@ -31,6 +32,12 @@ const DOC_RESPONSES = [
   ApiResponse({ status: 409, description: 'event id reused with a different body' }),
   ApiResponse({ status: 413, description: 'body larger than MAX_BODY_BYTES' }),
   ApiResponse({ status: 415, description: 'content type is not JSON' }),
+  ApiResponse({
+    status: 429,
+    description:
+      'too many deliveries for this bank or from this client (WEBHOOK_RATE_LIMIT_*); see Retry-After',
+    headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
+  }),
   ApiResponse({ status: 503, description: 'database unreachable; nothing stored, retry' }),
 ];
 const DOC_HEADERS = [
@@ -72,7 +79,8 @@ const decorate =
 @ApiExtraModels(SeedWebhookBodyDto)
 @Public()
 @Controller('webhooks')
-@UseGuards(SignatureGuard)
+// Order matters: the client limit before the signature check, the bank limit after it.
+@UseGuards(ClientThrottleGuard, SignatureGuard, BankThrottleGuard)
 @UseInterceptors(IdempotencyInterceptor)
 export class WebhooksController {
   constructor(private readonly intake: IntakeService) {}

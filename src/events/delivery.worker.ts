@@ -1,0 +1,195 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { returning } from '../database/sql';
+import { MetricsService } from '../metrics/metrics.service';
+import { DeliverySignal } from './delivery-signal';
+import { subscriberUrlProblem } from './subscriber-url';
+
+interface DueDelivery {
+  id: string;
+  url: string;
+  attempts: number;
+  expires_at: Date;
+  event_id: string;
+  type: string;
+  data: unknown;
+  occurred_at: Date;
+  secrets: string[];
+}
+
+const BATCH = 50;
+const IDLE_POLL_MS = 1000;
+const MAX_BACKOFF_MS = 3_600_000;
+
+/**
+ * Sends outbound webhooks, signed per Standard Webhooks with every active secret of the
+ * subscription. A delivery is leased while in flight (a killed worker's delivery is sent again
+ * when the lease ends: at least once; the event id is the receiver's idempotency key). A 2xx is
+ * success; anything else or a timeout is retried with exponential backoff and full jitter until
+ * the delivery's expiry, then it is dead-lettered.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('DeliveryWorker');
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly outcomes;
+  private readonly latency;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signal: DeliverySignal,
+    metrics: MetricsService,
+  ) {
+    this.outcomes = metrics.counter(
+      'bank_sync_event_deliveries_total',
+      'Outbound webhook attempts by outcome (delivered, retried, dead_lettered)',
+      ['outcome'],
+    );
+    this.latency = metrics.histogram(
+      'bank_sync_event_delivery_seconds',
+      'Latency of outbound webhook attempts',
+      [],
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workerEnabled) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.signal.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if ((await this.tick()) === 0) await this.signal.wait(IDLE_POLL_MS);
+      } catch (err) {
+        this.logger.warn(`delivery loop: ${err instanceof Error ? err.message : String(err)}`);
+        await this.signal.wait(IDLE_POLL_MS);
+      }
+    }
+  }
+
+  async tick(): Promise<number> {
+    const leaseMs = this.config.events.timeoutMs + 5_000;
+    const due = await returning<DueDelivery>(
+      this.dataSource,
+      `WITH claimed AS (
+         UPDATE webhook_deliveries d
+            SET attempts = d.attempts + 1,
+                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+           FROM (SELECT id FROM webhook_deliveries
+                  WHERE status = 'pending' AND next_attempt_at <= now()
+                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+          WHERE d.id = due.id
+          RETURNING d.id, d.subscription_id, d.event_id, d.attempts, d.expires_at)
+       SELECT c.id, s.url, c.attempts, c.expires_at, e.id AS event_id, e.type, e.data,
+              e.created_at AS occurred_at,
+              ARRAY(SELECT secret FROM subscription_secrets x
+                     WHERE x.subscription_id = s.id AND (x.expires_at IS NULL OR x.expires_at > now())
+                     ORDER BY x.created_at DESC) AS secrets
+         FROM claimed c
+         JOIN webhook_subscriptions s ON s.id = c.subscription_id
+         JOIN outbox_events e ON e.id = c.event_id`,
+      [BATCH, leaseMs],
+    );
+    await Promise.all(due.map((d) => this.deliver(d)));
+    return due.length;
+  }
+
+  private async deliver(d: DueDelivery): Promise<void> {
+    const started = Date.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const problem = await subscriberUrlProblem(d.url, this.config.events.allowPrivateUrls);
+      if (problem) throw new Error(problem);
+      const payload = JSON.stringify({
+        id: d.event_id,
+        type: d.type,
+        occurred_at: d.occurred_at.toISOString(),
+        data: d.data,
+      });
+      const now = new Date();
+      const signature = d.secrets
+        .map((s) => new Webhook(s).sign(d.event_id, now, payload))
+        .join(' ');
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'bank-sync-webhooks/1',
+          'webhook-id': d.event_id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        body: payload,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.events.timeoutMs),
+      });
+      status = res.status;
+      await res.body?.cancel();
+      if (status < 200 || status > 299) error = `receiver answered ${status}`;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const latencyMs = Date.now() - started;
+    this.latency.observe(latencyMs / 1000);
+    await this.record(d, status, error, latencyMs);
+  }
+
+  private async record(
+    d: DueDelivery,
+    status: number | null,
+    error: string | null,
+    latencyMs: number,
+  ): Promise<void> {
+    const backoff =
+      Math.min(MAX_BACKOFF_MS, this.config.events.retryBaseMs * 2 ** (d.attempts - 1)) *
+      Math.random();
+    const outcome =
+      error === null
+        ? 'delivered'
+        : Date.now() + backoff >= d.expires_at.getTime()
+          ? 'dead_lettered'
+          : 'retried';
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO delivery_attempts (delivery_id, response_status, latency_ms, error) VALUES ($1, $2, $3, $4)`,
+        [d.id, status, latencyMs, error?.slice(0, 1000) ?? null],
+      );
+      await m.query(
+        `UPDATE webhook_deliveries
+            SET status = $2, last_error = $3,
+                delivered_at = CASE WHEN $2 = 'delivered' THEN now() END,
+                next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+          WHERE id = $1 AND status = 'pending'`,
+        [
+          d.id,
+          outcome === 'delivered' ? 'delivered' : outcome === 'retried' ? 'pending' : 'dead',
+          error,
+          Math.round(backoff),
+        ],
+      );
+    });
+    this.outcomes.inc({ outcome });
+    if (outcome === 'dead_lettered') this.logger.warn(`delivery ${d.id} dead-lettered: ${error}`);
+  }
+}

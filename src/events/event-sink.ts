@@ -1,0 +1,22 @@
+import type { EntityManager } from 'typeorm';
+
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  data: unknown;
+  created_at: Date;
+}
+
+/**
+ * Where the relay hands outbox events. `publish` runs inside the relay's transaction, before
+ * the events are marked dispatched: a sink that writes to this database (the webhook sink's
+ * delivery rows) commits atomically with that mark; a sink for a message bus (Kafka, NATS)
+ * would publish and await the broker's acknowledgement here, so a crash before commit means the
+ * batch is published again (at least once; consumers dedupe by event id).
+ */
+export interface EventSink {
+  readonly name: string;
+  publish(m: EntityManager, events: OutboxEvent[]): Promise<void>;
+}
+
+export const EVENT_SINKS = Symbol('EVENT_SINKS');

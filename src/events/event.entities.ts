@@ -1,0 +1,156 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+export const EVENT_TYPES = [
+  'transaction.received',
+  'transaction.processed',
+  'transaction.failed',
+  'invoice.partially_paid',
+  'invoice.paid',
+  'reconciliation.exception',
+  'reconciliation.run_finished',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * The transactional outbox: written in the same database transaction as the change an event
+ * describes, read by the relay. `dispatched_at` is set once every sink has taken the event.
+ */
+@Entity('outbox_events')
+@Index('ix_outbox_undispatched', ['createdAt'], { where: 'dispatched_at IS NULL' })
+export class OutboxEventEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  type!: EventType;
+
+  @Column({ type: 'jsonb' })
+  data!: Record<string, unknown>;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'dispatched_at', type: 'timestamptz', precision: 3, nullable: true })
+  dispatchedAt!: Date | null;
+}
+
+@Entity('webhook_subscriptions')
+export class SubscriptionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'text', array: true })
+  events!: EventType[];
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'boolean', default: true })
+  enabled!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
+  updatedAt!: Date;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  deletedAt!: Date | null;
+}
+
+/** Signing secrets; after a rotation the old one signs too until `expires_at` (overlap). */
+@Entity('subscription_secrets')
+@Index('ix_subscription_secrets_subscription', ['subscriptionId'])
+export class SubscriptionSecretEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'subscription_id', type: 'uuid' })
+  subscriptionId!: string;
+
+  @Column({ type: 'text' })
+  secret!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', precision: 3, nullable: true })
+  expiresAt!: Date | null;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One event for one subscription: the relay's durable queue of outbound webhooks. */
+@Entity('webhook_deliveries')
+@Index('uq_webhook_deliveries_event_subscription', ['eventId', 'subscriptionId'], { unique: true })
+@Index('ix_webhook_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
+@Index('ix_webhook_deliveries_subscription', ['subscriptionId', 'createdAt'])
+@Check('ck_webhook_deliveries_status', `status IN ('pending', 'delivered', 'dead')`)
+export class DeliveryEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'subscription_id', type: 'uuid' })
+  subscriptionId!: string;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  @Column({ type: 'text', default: 'pending' })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  nextAttemptAt!: Date;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', precision: 3, nullable: true })
+  deliveredAt!: Date | null;
+
+  /** Retries stop here and the delivery is dead-lettered (EVENTS_MAX_AGE_MS after fan-out). */
+  @Column({ name: 'expires_at', type: 'timestamptz', precision: 3 })
+  expiresAt!: Date;
+}
+
+/** Every attempt of a delivery, kept for `GET /subscriptions/{id}/deliveries`. */
+@Entity('delivery_attempts')
+@Index('ix_delivery_attempts_delivery', ['deliveryId'])
+export class DeliveryAttemptEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'delivery_id', type: 'uuid' })
+  deliveryId!: string;
+
+  @Column({ name: 'attempted_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  attemptedAt!: Date;
+
+  @Column({ name: 'response_status', type: 'integer', nullable: true })
+  responseStatus!: number | null;
+
+  @Column({ name: 'latency_ms', type: 'integer' })
+  latencyMs!: number;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { DeliverySignal } from './delivery-signal';
+import { DeliveryWorker } from './delivery.worker';
+import { EVENT_SINKS } from './event-sink';
+import { OutboxRelay } from './outbox.relay';
+import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsService } from './subscriptions.service';
+import { WebhookSink } from './webhook.sink';
+
+@Module({
+  controllers: [SubscriptionsController],
+  providers: [
+    DeliverySignal,
+    SubscriptionsService,
+    WebhookSink,
+    // A message-bus sink is one more class here and one more entry in this list.
+    { provide: EVENT_SINKS, useFactory: (w: WebhookSink) => [w], inject: [WebhookSink] },
+    OutboxRelay,
+    DeliveryWorker,
+  ],
+})
+export class EventsModule {}

@@ -1,0 +1,82 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { MetricsService } from '../metrics/metrics.service';
+import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
+
+const BATCH = 500;
+const IDLE_POLL_MS = 500;
+
+/**
+ * Moves outbox events to the sinks. Rows are claimed with FOR UPDATE SKIP LOCKED, so several
+ * instances share the work; a batch is marked dispatched in the same transaction in which the
+ * sinks took it, so a crash in between leaves it to be relayed again.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly relayed;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_SINKS) private readonly sinks: EventSink[],
+    metrics: MetricsService,
+  ) {
+    this.relayed = metrics.counter(
+      'bank_sync_events_written_total',
+      'Events written to the outbox and relayed to the sinks, by type',
+      ['type'],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workerEnabled) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if ((await this.tick()) < BATCH) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+      } catch (err) {
+        this.logger.warn(`outbox relay: ${err instanceof Error ? err.message : String(err)}`);
+        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+      }
+    }
+  }
+
+  /** Relays one batch; returns its size. */
+  async tick(): Promise<number> {
+    const events = await this.dataSource.transaction(async (m) => {
+      const batch = await m.query<OutboxEvent[]>(
+        `SELECT id, type, data, created_at FROM outbox_events
+          WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [BATCH],
+      );
+      if (batch.length === 0) return batch;
+      for (const sink of this.sinks) await sink.publish(m, batch);
+      await m.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
+        batch.map((e) => e.id),
+      ]);
+      return batch;
+    });
+    for (const e of events) this.relayed.inc({ type: e.type });
+    return events.length;
+  }
+}

@@ -1,0 +1,232 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { notFound, ProblemException, validationProblem } from '../common/problem';
+import { SubscriptionEntity, SubscriptionSecretEntity } from './event.entities';
+import { subscriberUrlProblem } from './subscriber-url';
+import type {
+  CreateSubscriptionDto,
+  DeliveryDto,
+  SubscriptionCreatedDto,
+  SubscriptionDto,
+  UpdateSubscriptionDto,
+} from './subscriptions.dto';
+import { DeliverySignal } from './delivery-signal';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_OVERLAP_S = 86_400;
+
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+  attempt_log: Array<{
+    attempted_at: string;
+    response_status: number | null;
+    latency_ms: number;
+    error: string | null;
+  }>;
+}
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly signal: DeliverySignal,
+  ) {}
+
+  async create(dto: CreateSubscriptionDto): Promise<SubscriptionCreatedDto> {
+    await this.checkUrl(dto.url);
+    const secret = newSigningSecret();
+    const id = await this.dataSource.transaction(async (m) => {
+      const sub = await m.save(
+        m.create(SubscriptionEntity, {
+          url: dto.url,
+          events: dto.events,
+          description: dto.description ?? null,
+        }),
+      );
+      await m.save(m.create(SubscriptionSecretEntity, { subscriptionId: sub.id, secret }));
+      return sub.id;
+    });
+    return { ...(await this.get(id)), secret };
+  }
+
+  async get(id: string): Promise<SubscriptionDto> {
+    const sub = await this.find(id);
+    return this.toDto(sub);
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<SubscriptionDto>> {
+    const qb = this.dataSource
+      .getRepository(SubscriptionEntity)
+      .createQueryBuilder('s')
+      .where('s.deleted_at IS NULL')
+      .orderBy('s.created_at', 'ASC')
+      .addOrderBy('s.id', 'ASC')
+      .take(limit + 1);
+    if (cursor) qb.andWhere('(s.created_at, s.id) > (:at, :id)', decodeCursor(cursor));
+    const rows = await qb.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: await Promise.all(page.map((s) => this.toDto(s))),
+      next_cursor:
+        rows.length > limit && last
+          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionDto> {
+    const sub = await this.find(id);
+    if (dto.url !== undefined) {
+      await this.checkUrl(dto.url);
+      sub.url = dto.url;
+    }
+    if (dto.events !== undefined) sub.events = dto.events;
+    if (dto.enabled !== undefined) sub.enabled = dto.enabled;
+    if (dto.description !== undefined) sub.description = dto.description;
+    await this.dataSource.getRepository(SubscriptionEntity).save(sub);
+    return this.toDto(sub);
+  }
+
+  /** Soft delete: deliveries and their history stay; nothing more is sent. */
+  async remove(id: string): Promise<void> {
+    const sub = await this.find(id);
+    await this.dataSource.transaction(async (m) => {
+      await m.update(SubscriptionEntity, { id: sub.id }, { deletedAt: new Date(), enabled: false });
+      await m.query(
+        `UPDATE webhook_deliveries SET status = 'dead', last_error = 'subscription deleted'
+          WHERE subscription_id = $1 AND status = 'pending'`,
+        [sub.id],
+      );
+    });
+  }
+
+  /** A new secret (shown once); the old ones keep signing until the overlap ends. */
+  async rotateSecret(
+    id: string,
+    overlapSeconds = DEFAULT_OVERLAP_S,
+  ): Promise<SubscriptionCreatedDto> {
+    const sub = await this.find(id);
+    const secret = newSigningSecret();
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `UPDATE subscription_secrets SET expires_at = now() + make_interval(secs => $2)
+          WHERE subscription_id = $1 AND (expires_at IS NULL OR expires_at > now() + make_interval(secs => $2))`,
+        [sub.id, overlapSeconds],
+      );
+      await m.save(m.create(SubscriptionSecretEntity, { subscriptionId: sub.id, secret }));
+    });
+    return { ...(await this.toDto(sub)), secret };
+  }
+
+  async deliveries(id: string, limit: number, cursor?: string): Promise<Page<DeliveryDto>> {
+    const sub = await this.find(id, true);
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = await this.dataSource.query<DeliveryRow[]>(
+      `SELECT d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.next_attempt_at,
+              d.last_error, d.created_at, d.delivered_at,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                         'attempted_at', bank_sync_iso(a.attempted_at),
+                         'response_status', a.response_status, 'latency_ms', a.latency_ms,
+                         'error', a.error) ORDER BY a.attempted_at)
+                          FROM delivery_attempts a WHERE a.delivery_id = d.id), '[]') AS attempt_log
+         FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+        WHERE d.subscription_id = $1 AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2, $3::uuid))
+        ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
+      [sub.id, after ? new Date(after.at) : null, after?.id ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => ({
+        id: r.id,
+        event_id: r.event_id,
+        event_type: r.event_type,
+        status: r.status,
+        attempts: r.attempts,
+        next_attempt_at: r.status === 'pending' ? r.next_attempt_at.toISOString() : null,
+        last_error: r.last_error,
+        created_at: r.created_at.toISOString(),
+        delivered_at: r.delivered_at ? r.delivered_at.toISOString() : null,
+        attempt_log: r.attempt_log,
+      })),
+      next_cursor:
+        rows.length > limit && last
+          ? encodeCursor({ at: last.created_at.toISOString(), id: last.id })
+          : null,
+    };
+  }
+
+  /** Sends a dead-lettered delivery again, with a fresh retry window. */
+  async retryDelivery(id: string, deliveryId: string): Promise<void> {
+    const sub = await this.find(id);
+    if (!UUID.test(deliveryId)) throw notFound('delivery', deliveryId);
+    const [rows] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), attempts = 0,
+              expires_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND subscription_id = $2 AND status = 'dead' RETURNING id`,
+      [deliveryId, sub.id, this.config.events.maxAgeMs],
+    );
+    if (rows.length === 0) {
+      const found = await this.dataSource.query<unknown[]>(
+        `SELECT 1 FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2`,
+        [deliveryId, sub.id],
+      );
+      if (found.length === 0) throw notFound('delivery', deliveryId);
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        'not-dead',
+        'Only dead-lettered deliveries can be retried',
+      );
+    }
+    this.signal.notify();
+  }
+
+  private async find(id: string, includeDeleted = false): Promise<SubscriptionEntity> {
+    const sub = UUID.test(id)
+      ? await this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id } })
+      : null;
+    if (!sub || (sub.deletedAt && !includeDeleted)) throw notFound('subscription', id);
+    return sub;
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    const problem = await subscriberUrlProblem(url, this.config.events.allowPrivateUrls);
+    if (problem) throw validationProblem([{ field: 'url', message: problem }]);
+  }
+
+  private async toDto(s: SubscriptionEntity): Promise<SubscriptionDto> {
+    const [{ n }] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM subscription_secrets
+        WHERE subscription_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
+      [s.id],
+    );
+    return {
+      id: s.id,
+      url: s.url,
+      events: s.events,
+      description: s.description,
+      enabled: s.enabled,
+      active_secrets: n,
+      created_at: s.createdAt.toISOString(),
+      updated_at: s.updatedAt.toISOString(),
+    };
+  }
+}

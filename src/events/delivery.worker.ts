@@ -1,13 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
+import { BackgroundLoop } from '../common/background-loop';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
@@ -38,19 +33,18 @@ const MAX_BACKOFF_MS = 3_600_000;
  * the delivery's expiry, then it is dead-lettered.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('DeliveryWorker');
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class DeliveryWorker extends BackgroundLoop {
+  protected readonly logger = new Logger('DeliveryWorker');
   private readonly outcomes;
   private readonly latency;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly signal: DeliverySignal,
+    signal: DeliverySignal,
     metrics: MetricsService,
   ) {
+    super(config.workerEnabled, signal, IDLE_POLL_MS);
     this.outcomes = metrics.counter(
       'bank_sync_event_deliveries_total',
       'Outbound webhook attempts by outcome (delivered, retried, dead_lettered)',
@@ -62,29 +56,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       [],
       [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     );
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.signal.notify();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if ((await this.tick()) === 0) await this.signal.wait(IDLE_POLL_MS);
-      } catch (err) {
-        this.logger.warn(`delivery loop: ${err instanceof Error ? err.message : String(err)}`);
-        await this.signal.wait(IDLE_POLL_MS);
-      }
-    }
   }
 
   async tick(): Promise<number> {

@@ -1,13 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { BackgroundLoop } from '../common/background-loop';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { WorkSignal } from '../transactions/work-signal';
 import { MetricsService } from '../metrics/metrics.service';
 import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
 
@@ -20,45 +16,23 @@ const IDLE_POLL_MS = 500;
  * sinks took it, so a crash in between leaves it to be relayed again.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('OutboxRelay');
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class OutboxRelay extends BackgroundLoop {
+  protected readonly logger = new Logger('OutboxRelay');
   private readonly relayed;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Inject(EVENT_SINKS) private readonly sinks: EventSink[],
     metrics: MetricsService,
   ) {
+    // Polled: events are written by many statements; a wake-up from each is not worth it.
+    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS);
     this.relayed = metrics.counter(
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',
       ['type'],
     );
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        if ((await this.tick()) < BATCH) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
-      } catch (err) {
-        this.logger.warn(`outbox relay: ${err instanceof Error ? err.message : String(err)}`);
-        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
-      }
-    }
   }
 
   /** Relays one batch; returns its size. */

@@ -1,15 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
+import { BackgroundLoop } from '../common/background-loop';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
@@ -40,10 +34,8 @@ const FETCH_CONCURRENCY = 8;
  * exponentially and, after the last attempt, marks it FAILED with last_error.
  */
 @Injectable()
-export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ProcessingWorker.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
+export class ProcessingWorker extends BackgroundLoop {
+  protected readonly logger = new Logger(ProcessingWorker.name);
   private readonly processed;
   private readonly failures;
 
@@ -53,9 +45,10 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
     // Provided by the reconciliation module; optional so intake can run on its own.
     @Optional() @Inject(TRANSACTION_MATCHER) private readonly matcher: TransactionMatcher | null,
     private readonly banks: BanksService,
-    private readonly signal: WorkSignal,
+    signal: WorkSignal,
     metrics: MetricsService,
   ) {
+    super(config.workerEnabled, signal, IDLE_POLL_MS);
     this.processed = metrics.counter(
       'bank_sync_transactions_processed_total',
       'Transactions processed by the background worker, by outcome',
@@ -65,31 +58,6 @@ export class ProcessingWorker implements OnApplicationBootstrap, OnApplicationSh
       'bank_sync_processing_attempt_failures_total',
       'Processing attempts that failed (retried or, after the last, FAILED)',
     );
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.signal.notify();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const done = await this.tick();
-        if (done === 0) await this.signal.wait(IDLE_POLL_MS);
-      } catch (err) {
-        // The database may be away; keep polling, slowly, and never crash the process.
-        this.logger.warn(`processing loop: ${err instanceof Error ? err.message : String(err)}`);
-        await this.signal.wait(IDLE_POLL_MS);
-      }
-    }
   }
 
   /** Claims and processes one batch; returns how many rows it claimed. */

@@ -19,6 +19,8 @@ export type NormalizeResult =
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
+// PostgreSQL text cannot hold U+0000; let through, it would fail the whole group-commit batch.
+const NUL_MESSAGE = (field: string): string => `${field} must not contain U+0000 (NUL)`;
 // RFC 3339 date-time with an explicit offset: a timestamp without a zone is ambiguous.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -35,6 +37,10 @@ function optionalText(
   }
   if (value.length > MAX_TEXT) {
     errors.push({ field, message: `${field} must be at most ${MAX_TEXT} characters` });
+    return null;
+  }
+  if (value.includes('\u0000')) {
+    errors.push({ field, message: NUL_MESSAGE(field) });
     return null;
   }
   return value;
@@ -58,6 +64,8 @@ export function normalizeSeedTransaction(body: unknown): NormalizeResult {
       field: 'transaction_id',
       message: `transaction_id is required: a non-empty string of at most ${MAX_ID} characters`,
     });
+  } else if (externalId.includes('\u0000')) {
+    errors.push({ field: 'transaction_id', message: NUL_MESSAGE('transaction_id') });
   }
 
   const currency = b.currency;

@@ -1,0 +1,978 @@
+/**
+ * `npm run bench` (full, ~15 min) and `npm run bench -- --quick` (~1 min): one run on one
+ * machine, with its own embedded PostgreSQL, of
+ *   1. ingest through the real service (guard, interceptor, group commit) at 32 connections,
+ *   2. its limits: (a) bare node:http, (a') minimal NestJS route, (b) PostgreSQL via pgbench,
+ *   3. reconciliation at 10k / 100k / 1M transactions against the same SQL done set-based,
+ *   4. idle RSS and RSS after the ingest burst,
+ * plus a CPU profile of the service under the burst. Writes bench/results.json and
+ * bench/results.png; everything else (data, logs, profiles) goes to bench/.work/.
+ *
+ * Options: --quick, --sizes=10000,100000 (reconcile sizes), --seconds=N (ingest phase length),
+ * --no-profile, --variants / --no-variants (short bursts with LOG_LEVEL=info and with
+ * WORKER_ENABLED=false; on by default in the full run).
+ */
+import autocannon from 'autocannon';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { drawChart } from './chart';
+import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
+import {
+  type Child,
+  freePort,
+  http,
+  log,
+  memOf,
+  resetPeak,
+  round,
+  rssSampler,
+  seedDelivery,
+  sleep,
+  spawnNode,
+  stopChild,
+  tail,
+  waitHttp,
+  which,
+} from './util';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const option = (name: string): string | undefined =>
+  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const QUICK = flag('quick');
+const ROOT = resolve(__dirname, '..', '..', '..');
+const BENCH = join(ROOT, 'bench');
+const WORK = join(BENCH, '.work');
+const BUILD = join(WORK, 'build');
+const DATA_DIR = join(WORK, 'data');
+const PROF_DIR = join(WORK, 'prof');
+const LOG_DIR = join(WORK, 'logs');
+const SERVICE_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+const CONNECTIONS = 32;
+const PHASE_S = Number(option('seconds') ?? (QUICK ? 10 : 30));
+const WARMUP_S = QUICK ? 2 : 3;
+const PGBENCH_S = QUICK ? 3 : 10;
+const PGBENCH_CLIENTS = [1, 8, 32, 64];
+const SIZES = (option('sizes') ?? (QUICK ? '10000' : '10000,100000,1000000'))
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
+const PROFILE_S = QUICK ? 5 : 10;
+const PROFILE = !flag('no-profile');
+const VARIANTS = flag('variants') || (!QUICK && !flag('no-variants'));
+const BACKLOG_WAIT_S = QUICK ? 20 : 120;
+
+const SECRET = 'bench-webhook-secret-0123456789';
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdefghij';
+const PG_PASSWORD = 'bank-sync-embedded';
+const PATH = '/webhooks/bank/transactions';
+
+const children = new Set<Child>();
+
+// ---------------------------------------------------------------------------------------------
+// Load generation
+
+interface Fire {
+  rps: number;
+  accepted: number;
+  total: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * `seconds` of signed seed-format deliveries with unique ids at 32 connections. The client
+ * work is identical in every phase; ids answered 202 are collected into `acceptedIds`.
+ */
+async function fire(
+  port: number,
+  seconds: number,
+  tag: string,
+  acceptedIds?: string[],
+): Promise<Fire> {
+  let n = 0;
+  const statuses: Record<string, number> = {};
+  let accepted = 0;
+  const started = performance.now();
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: PATH,
+        setupRequest: (req) => {
+          const d = seedDelivery(tag, n++, SECRET);
+          return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
+        },
+        onResponse: (status, body) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (status !== 202) return;
+          accepted++;
+          if (acceptedIds) {
+            const at = body.indexOf('"event_id":"');
+            if (at >= 0) {
+              const from = at + 12;
+              acceptedIds.push(body.slice(from, body.indexOf('"', from)));
+            }
+          }
+        },
+      },
+    ],
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  return {
+    rps: accepted / Math.min(elapsed, Math.max(result.duration, 0.001)),
+    accepted,
+    total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (total - accepted),
+    statuses,
+    seconds: round(result.duration, 2),
+  };
+}
+
+/** Warm-up (not counted), then the measured phase. */
+async function measure(
+  port: number,
+  label: string,
+  tag: string,
+  seconds: number,
+  acceptedIds?: string[],
+): Promise<Fire> {
+  log(`${label}: warm-up ${WARMUP_S} s`);
+  await fire(port, WARMUP_S, `${tag}w`, acceptedIds);
+  log(`${label}: ${seconds} s at ${CONNECTIONS} connections`);
+  const r = await fire(port, seconds, tag, acceptedIds);
+  log(
+    `${label}: ${r.rps.toFixed(0)} deliveries/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+      `errors ${r.errors} (${JSON.stringify(r.statuses)})`,
+  );
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+async function waitPort(child: Child, port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null) {
+      throw new Error(`process ${child.pid} exited:\n${tail(child.logFile)}`);
+    }
+    try {
+      await http('GET', `http://127.0.0.1:${port}/`);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`port ${port} not listening`);
+      await sleep(100);
+    }
+  }
+}
+
+async function startLimitServer(
+  script: string,
+  name: string,
+): Promise<{ child: Child; port: number }> {
+  const port = await freePort();
+  const child = spawnNode(
+    [join(BUILD, 'servers', script)],
+    { ...process.env, PORT: String(port), WEBHOOK_SECRET: SECRET },
+    join(LOG_DIR, `${name}.log`),
+  );
+  children.add(child);
+  await waitPort(child, port);
+  return { child, port };
+}
+
+interface Service {
+  child: Child;
+  port: number;
+  pgPort: number;
+  url: string;
+  dbUrl: string;
+}
+
+async function startService(
+  name: string,
+  pgPort: number,
+  opts: { nodeArgs?: string[]; logLevel?: string; env?: Record<string, string> } = {},
+): Promise<Service> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(pgPort),
+    DATA_DIR,
+    WEBHOOK_SECRET: SECRET,
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: opts.logLevel ?? 'warn',
+    // The hourly fallback run must not start in the middle of a measurement.
+    RECONCILE_CRON: '0 0 1 1 *',
+    NODE_ENV: 'production',
+    ...opts.env,
+  };
+  delete env.DATABASE_URL;
+  const child = spawnNode(
+    [...(opts.nodeArgs ?? []), SERVICE_MAIN],
+    env,
+    join(LOG_DIR, `service-${name}.log`),
+  );
+  children.add(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(child, `${url}/health/ready`);
+  return {
+    child,
+    port,
+    pgPort,
+    url,
+    dbUrl: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${pgPort}/bank_sync`,
+  };
+}
+
+async function stop(child: Child): Promise<void> {
+  await stopChild(child);
+  children.delete(child);
+}
+
+/** A postmaster left on our data dir by a bench that was killed: stop it before wiping. */
+async function stopOrphanPostgres(): Promise<void> {
+  const pidFile = join(DATA_DIR, 'pg', 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  log(`stopping a postgres (pid ${pid}) left on ${DATA_DIR} by an earlier run`);
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+}
+
+async function withDb<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const countOf = async (c: Client, sql: string, params: unknown[] = []): Promise<number> => {
+  const r = await c.query<{ n: string }>(sql, params);
+  return Number(r.rows[0]?.n ?? 0);
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. Ingest and 4. RSS
+
+/** How many accepted event ids lack their webhook_events row or their transactions row. */
+async function countLost(c: Client, ids: string[]): Promise<number> {
+  let found = 0;
+  const CHUNK = 50_000;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    found += await countOf(
+      c,
+      `SELECT count(*) AS n
+         FROM unnest($1::text[]) AS k(event_id)
+         JOIN webhook_events e ON e.bank_id = 'default' AND e.event_id = k.event_id
+         JOIN transactions t ON t.bank_id = 'default'
+                            AND t.external_id = 'txn-' || substr(k.event_id, 5)`,
+      [chunk],
+    );
+  }
+  return ids.length - found;
+}
+
+/** Waits for the processing worker to drain the PENDING rows the burst left. */
+async function drainBacklog(c: Client): Promise<{ pending: number; seconds: number }> {
+  const started = performance.now();
+  let pending = await countOf(c, `SELECT count(*) AS n FROM transactions WHERE status = 'PENDING'`);
+  const first = pending;
+  while (pending > 0 && performance.now() - started < BACKLOG_WAIT_S * 1000) {
+    await sleep(500);
+    pending = await countOf(c, `SELECT count(*) AS n FROM transactions WHERE status = 'PENDING'`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `worker backlog: ${first} PENDING after the burst, ${pending} left after ${seconds.toFixed(1)} s`,
+  );
+  return { pending: first, seconds: pending === 0 ? round(seconds, 1) : -1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2(b). PostgreSQL alone, via pgbench
+
+// One delivery per transaction, the rows and indexes the intake writes (same columns, same body
+// size, unique ids); a single statement, like the intake's, so one round trip per commit.
+function pgbenchScript(): string {
+  const d = seedDelivery('pgbench', 0, SECRET);
+  const sha = createHash('sha256').update(d.body).digest('hex');
+  const headers = JSON.stringify({
+    'content-type': 'application/json',
+    'x-event-id': d.eventId,
+    'x-signature': d.headers['x-signature'],
+  });
+  return `WITH k AS (SELECT gen_random_uuid()::text AS ev, gen_random_uuid()::text AS tx),
+ev AS (
+  INSERT INTO bench_pg.webhook_events (bank_id, event_id, event_type, body, body_sha256, headers, external_transaction_id)
+  SELECT 'default', k.ev, NULL, convert_to('${d.body}', 'UTF8'), decode('${sha}', 'hex'), '${headers}'::jsonb, k.tx FROM k
+  ON CONFLICT (bank_id, event_id) DO NOTHING
+  RETURNING bank_id, external_transaction_id
+)
+INSERT INTO bench_pg.transactions (bank_id, external_id, amount, currency, direction, occurred_at, reference, description, counterparty, source, unallocated_amount)
+SELECT ev.bank_id, ev.external_transaction_id, 5000, 'NGN', 'credit', '2026-02-27T12:00:00Z', 'INV-001', 'Transfer', 'Acme Ltd', 'webhook', 5000 FROM ev
+ON CONFLICT (bank_id, external_id) DO NOTHING;
+`;
+}
+
+interface PgbenchRow {
+  clients: number;
+  tps: number;
+  latency_ms: number;
+}
+
+async function pgLimit(svc: Service, pgbench: string | null): Promise<PgbenchRow[]> {
+  if (!pgbench) {
+    log('pgbench not found: limit (b) skipped.');
+    log('  install it with: apt-get update && apt-get install -y postgresql-client');
+    return [];
+  }
+  const script = join(WORK, 'pgbench-intake.sql');
+  writeFileSync(script, pgbenchScript());
+  await withDb(svc.dbUrl, async (c) => {
+    await c.query('DROP SCHEMA IF EXISTS bench_pg CASCADE');
+    await c.query('CREATE SCHEMA bench_pg');
+    await c.query(
+      'CREATE TABLE bench_pg.webhook_events (LIKE public.webhook_events INCLUDING ALL)',
+    );
+    await c.query('CREATE TABLE bench_pg.transactions (LIKE public.transactions INCLUDING ALL)');
+  });
+  const rows: PgbenchRow[] = [];
+  for (const clients of PGBENCH_CLIENTS) {
+    await withDb(svc.dbUrl, async (c) => {
+      await c.query('TRUNCATE bench_pg.webhook_events, bench_pg.transactions');
+      await c.query('CHECKPOINT');
+    });
+    const args = [
+      '-n',
+      '-M',
+      'prepared',
+      '-f',
+      script,
+      '-c',
+      String(clients),
+      '-j',
+      String(Math.min(clients, 2)),
+      '-T',
+      String(PGBENCH_S),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(svc.pgPort),
+      '-U',
+      'postgres',
+      'bank_sync',
+    ];
+    const r = spawnSync(pgbench, args, {
+      env: { ...process.env, PGPASSWORD: PG_PASSWORD },
+      encoding: 'utf8',
+    });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
+    const lat = /latency average = ([\d.]+) ms/.exec(r.stdout);
+    if (r.status !== 0 || !tps) {
+      log(`pgbench -c ${clients} failed:\n${r.stdout}\n${r.stderr}`);
+      continue;
+    }
+    rows.push({ clients, tps: round(Number(tps[1]), 0), latency_ms: Number(lat?.[1] ?? 0) });
+    log(`pgbench ${clients} clients: ${Number(tps[1]).toFixed(0)} tps, latency ${lat?.[1]} ms`);
+  }
+  await withDb(svc.dbUrl, (c) => c.query('DROP SCHEMA bench_pg CASCADE'));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Reconciliation
+
+const RESET_SQL = `TRUNCATE transaction_matches, transaction_exceptions, reconciliation_runs,
+  invoices, transactions, webhook_events`;
+
+// n invoices INV-0000001.., n PROCESSED credit transactions naming one each: 9 in 10 pay the
+// invoice exactly, 1 in 10 pays half (a partial payment). Arrival order = number order.
+const GENERATE_SQL = [
+  `INSERT INTO invoices (invoice_number, normalized_number, customer, currency, amount_due)
+   SELECT 'INV-' || lpad(g::text, 7, '0'), 'inv' || lpad(g::text, 7, '0'),
+          'Customer ' || (g % 1000), 'NGN', 5000 + (g % 100) * 10
+     FROM generate_series(1, $1::int) AS g`,
+  `INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
+                             reference, description, counterparty, source, status,
+                             unallocated_amount, processed_at, created_at, updated_at)
+   SELECT 'default', 'rb-' || g, a, 'NGN', 'credit', timestamptz '2026-02-27 12:00:00Z',
+          'INV-' || lpad(g::text, 7, '0'), 'Payment', 'Customer ' || (g % 1000), 'webhook',
+          'PROCESSED', a, now(), timestamptz '2026-03-01 00:00:00Z' + g * interval '1 millisecond',
+          now()
+     FROM generate_series(1, $1::int) AS g,
+          LATERAL (SELECT CASE WHEN g % 10 = 0 THEN (5000 + (g % 100) * 10) / 2.0
+                               ELSE 5000 + (g % 100) * 10 END AS a) AS amt`,
+];
+
+// The limit: one set-based statement doing the single-invoice rule (exact or partial payment by
+// normalized reference): allocations inserted, transactions and invoices updated. It assumes
+// what the generated data guarantees (one transaction per invoice, the reference holds only
+// the number); the service handles the general case (several texts, several invoices, races).
+const MATCH_SQL = `
+WITH cand AS (
+  SELECT t.id AS tid, i.id AS iid, t.currency, t.unallocated_amount AS un,
+         i.amount_due, i.amount_paid,
+         least(t.unallocated_amount, i.amount_due - i.amount_paid) AS amt
+    FROM transactions t
+    JOIN invoices i
+      ON i.normalized_number = lower(regexp_replace(t.reference, '[[:space:]_/.-]+', '', 'g'))
+   WHERE t.status = 'PROCESSED' AND t.direction = 'credit'
+     AND t.bank_status IS DISTINCT FROM 'HELD' AND t.amount IS NOT NULL
+     AND t.unallocated_amount > 0
+     AND i.status IN ('pending', 'partially_paid') AND i.currency = t.currency
+), m AS (
+  INSERT INTO transaction_matches (transaction_id, invoice_id, amount, currency, rule, created_by)
+  SELECT tid, iid, amt, currency, 'single', 'bench-sql' FROM cand
+), ut AS (
+  UPDATE transactions t
+     SET unallocated_amount = c.un - c.amt,
+         match_status = CASE WHEN c.un - c.amt = 0 THEN 'matched' ELSE 'partially_allocated' END,
+         updated_at = now()
+    FROM cand c WHERE t.id = c.tid
+)
+UPDATE invoices i
+   SET amount_paid = c.amount_paid + c.amt,
+       status = CASE WHEN c.amount_paid + c.amt >= c.amount_due THEN 'paid' ELSE 'partially_paid' END,
+       updated_at = now()
+  FROM cand c WHERE i.id = c.iid`;
+
+interface ReconcileRow {
+  n: number;
+  seconds: number;
+  sql_seconds: number;
+  ratio_to_sql: number;
+  peak_rss_mb: number;
+}
+
+interface ReconcileDetail {
+  n: number;
+  generate_s: number;
+  sql_rows: number;
+  matched: number;
+  unmatched: number;
+  status: string;
+  ms_per_1k_tx: number;
+  sql_ms_per_1k_tx: number;
+  rss_before_mb: number;
+  peak_from: string;
+}
+
+async function reconcile(
+  svc: Service,
+): Promise<{ rows: ReconcileRow[]; details: ReconcileDetail[]; skipped: string | null }> {
+  const rows: ReconcileRow[] = [];
+  const details: ReconcileDetail[] = [];
+  const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+  for (const n of SIZES) {
+    const prep = await withDb(svc.dbUrl, async (c) => {
+      await c.query(RESET_SQL);
+      const t0 = performance.now();
+      for (const sql of GENERATE_SQL) await c.query(sql, [n]);
+      await c.query('VACUUM ANALYZE invoices');
+      await c.query('VACUUM ANALYZE transactions');
+      const generateS = (performance.now() - t0) / 1000;
+      await c.query('CHECKPOINT');
+      // The limit, timed inside a transaction that is rolled back: the service then sees the
+      // same data.
+      await c.query('BEGIN');
+      const t1 = performance.now();
+      const r = await c.query(MATCH_SQL);
+      const sqlS = (performance.now() - t1) / 1000;
+      await c.query('ROLLBACK');
+      await c.query('VACUUM ANALYZE invoices');
+      await c.query('VACUUM ANALYZE transactions');
+      await c.query('VACUUM ANALYZE transaction_matches');
+      await c.query('CHECKPOINT');
+      return { generateS, sqlS, sqlRows: r.rowCount ?? 0 };
+    });
+    log(
+      `reconcile n=${n}: data generated in ${prep.generateS.toFixed(1)} s; set-based SQL ` +
+        `${prep.sqlS.toFixed(3)} s (${prep.sqlRows} invoices updated, rolled back)`,
+    );
+    const before = memOf(svc.child.pid)?.rss ?? 0;
+    const peakReset = resetPeak(svc.child.pid);
+    const sampler = rssSampler(svc.child.pid, 50);
+    const t0 = performance.now();
+    const res = await http('POST', `${svc.url}/reconcile/run`, auth);
+    const seconds = (performance.now() - t0) / 1000;
+    const sampled = sampler.stop();
+    if (res.status === 404) {
+      const why =
+        'POST /reconcile/run answered 404: the reconciliation endpoint is not in this build';
+      log(`${why}; part 3 skipped.`);
+      return { rows, details, skipped: why };
+    }
+    if (res.status !== 200) {
+      log(`POST /reconcile/run answered ${res.status}: ${res.body.slice(0, 500)}`);
+      details.push({
+        n,
+        generate_s: round(prep.generateS, 1),
+        sql_rows: prep.sqlRows,
+        matched: 0,
+        unmatched: 0,
+        status: `http ${res.status}`,
+        ms_per_1k_tx: 0,
+        sql_ms_per_1k_tx: round((prep.sqlS / n) * 1e6, 2),
+        rss_before_mb: round(before, 1),
+        peak_from: 'n/a',
+      });
+      continue;
+    }
+    const run = JSON.parse(res.body) as {
+      status?: string;
+      matched_count?: number;
+      unmatched_count?: number;
+    };
+    const hwm = peakReset ? (memOf(svc.child.pid)?.hwm ?? 0) : 0;
+    const peak = Math.max(hwm, sampled);
+    rows.push({
+      n,
+      seconds: round(seconds, 3),
+      sql_seconds: round(prep.sqlS, 3),
+      ratio_to_sql: round(seconds / prep.sqlS, 1),
+      peak_rss_mb: round(peak, 1),
+    });
+    details.push({
+      n,
+      generate_s: round(prep.generateS, 1),
+      sql_rows: prep.sqlRows,
+      matched: run.matched_count ?? 0,
+      unmatched: run.unmatched_count ?? 0,
+      status: run.status ?? '?',
+      ms_per_1k_tx: round((seconds / n) * 1e6, 2),
+      sql_ms_per_1k_tx: round((prep.sqlS / n) * 1e6, 2),
+      rss_before_mb: round(before, 1),
+      peak_from: peakReset ? 'VmHWM after clear_refs, and 50 ms samples' : '50 ms samples',
+    });
+    log(
+      `reconcile n=${n}: service ${seconds.toFixed(2)} s (${run.status}, matched ` +
+        `${run.matched_count}, unmatched ${run.unmatched_count}), ${(seconds / prep.sqlS).toFixed(1)}x ` +
+        `the SQL; peak RSS ${peak.toFixed(0)} MiB (before ${before.toFixed(0)})`,
+    );
+  }
+  await withDb(svc.dbUrl, (c) => c.query(RESET_SQL));
+  return { rows, details, skipped: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile
+
+function newestProfile(): string | null {
+  if (!existsSync(PROF_DIR)) return null;
+  const files = readdirSync(PROF_DIR)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(PROF_DIR, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return files[0] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '),
+    )
+    .join('\n');
+}
+
+const ratio = (a: number, b: number | null): number | null => (b && b > 0 ? round(a / b, 3) : null);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const loadAtStart = round(loadavg()[0], 2);
+  mkdirSync(LOG_DIR, { recursive: true });
+  if (!existsSync(SERVICE_MAIN)) {
+    throw new Error(`${SERVICE_MAIN} is missing: run "npm run build" (npm run bench does it)`);
+  }
+  const pgbench = which('pgbench');
+  if (!pgbench) {
+    log('pgbench is not installed; limit (b) will be reported as null.');
+    log('  install it with: apt-get update && apt-get install -y postgresql-client');
+  }
+  await stopOrphanPostgres();
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  rmSync(PROF_DIR, { recursive: true, force: true });
+  mkdirSync(PROF_DIR, { recursive: true });
+  log(
+    `mode ${QUICK ? 'quick' : 'full'}: ingest phases ${PHASE_S} s, reconcile sizes ` +
+      `${SIZES.join(', ') || 'none'}, pgbench ${PGBENCH_S} s per client count`,
+  );
+
+  // 2(a) and 2(a'): the framework-free and framework-only ceilings (no database).
+  const bare = await startLimitServer('bare-http.js', 'limit-http');
+  const http_ = await measure(bare.port, '(a) bare node:http', 'a', PHASE_S);
+  await stop(bare.child);
+  const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
+  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
+  await stop(nest.child);
+
+  // 1. Ingest through the real service, and 4. its RSS.
+  const pgPort = await freePort();
+  log(`starting the service (embedded PostgreSQL on ${pgPort}, data in ${DATA_DIR})`);
+  let svc = await startService('main', pgPort);
+  await sleep(3000);
+  const idle = memOf(svc.child.pid)?.rss ?? 0;
+  log(`service idle RSS ${idle.toFixed(1)} MiB`);
+  const acceptedIds: string[] = [];
+  const ingest = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, acceptedIds);
+  const afterIngest = memOf(svc.child.pid);
+  log(
+    `service RSS after the burst ${afterIngest?.rss.toFixed(1)} MiB (peak ${afterIngest?.hwm.toFixed(1)})`,
+  );
+  const { pgVersion, lost, backlog, commits } = await withDb(svc.dbUrl, async (c) => {
+    const v = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    const lostCount = await countLost(c, acceptedIds);
+    log(`${acceptedIds.length} deliveries answered 202; missing from the database: ${lostCount}`);
+    const drained = await drainBacklog(c);
+    // Rows written by one statement share its transaction id (xmin): distinct xmin values are
+    // the intake's commits (group commit batches), and after the worker has processed the
+    // rows, its commits.
+    const gc = await c.query<{ n: string; ev_commits: string; tx_commits: string }>(
+      `SELECT count(*) AS n, count(DISTINCT e.xmin::text) AS ev_commits,
+              count(DISTINCT t.xmin::text) AS tx_commits
+         FROM webhook_events e
+         JOIN transactions t ON t.bank_id = e.bank_id AND t.external_id = e.external_transaction_id
+        WHERE e.event_id LIKE 'evt-i-%'`,
+    );
+    const row = gc.rows[0];
+    const commits = {
+      deliveries: Number(row?.n ?? 0),
+      intake_commits: Number(row?.ev_commits ?? 0),
+      worker_commits_touching_them: Number(row?.tx_commits ?? 0),
+    };
+    log(
+      `group commit: ${commits.deliveries} deliveries in ${commits.intake_commits} intake commits ` +
+        `(${(commits.deliveries / Math.max(commits.intake_commits, 1)).toFixed(1)} per commit); ` +
+        `last written by ${commits.worker_commits_touching_them} worker commits`,
+    );
+    return { pgVersion: v.rows[0]?.v ?? '?', lost: lostCount, backlog: drained, commits };
+  });
+
+  // 2(b). PostgreSQL alone.
+  const pgRows = await pgLimit(svc, pgbench);
+  const bestPg = pgRows.reduce<PgbenchRow | null>((b, r) => (!b || r.tps > b.tps ? r : b), null);
+
+  // 3. Reconciliation.
+  const rec =
+    SIZES.length > 0 ? await reconcile(svc) : { rows: [], details: [], skipped: 'no sizes' };
+  await withDb(svc.dbUrl, (c) => c.query(RESET_SQL));
+  await stop(svc.child);
+
+  // Where the ingest time goes: the same burst under --cpu-prof.
+  let profile: ProfileSummary | null = null;
+  let profiled: Fire | null = null;
+  if (PROFILE) {
+    svc = await startService('profile', pgPort, {
+      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', PROF_DIR],
+    });
+    log(`profiling the service under a ${PROFILE_S} s burst`);
+    profiled = await fire(svc.port, PROFILE_S, 'p');
+    log(`under --cpu-prof: ${profiled.rps.toFixed(0)} deliveries/s, p99 ${profiled.p99} ms`);
+    await stop(svc.child);
+    const file = newestProfile();
+    if (file) {
+      profile = summarize(file, 30, '/dist/src/webhooks/signature.guard');
+      const text = formatSummary(profile);
+      writeFileSync(join(WORK, 'profile-summary.txt'), `${text}\n`);
+      log(`profile summary (also in bench/.work/profile-summary.txt):\n${text}`);
+    } else {
+      log('no .cpuprofile was written');
+    }
+  }
+
+  // Diagnostic variants of the same burst: what logging every request costs, and what the
+  // processing worker (which handles the accepted rows meanwhile) takes from intake.
+  let logged: Fire | null = null;
+  let noWorker: Fire | null = null;
+  if (VARIANTS) {
+    svc = await startService('log-info', pgPort, { logLevel: 'info' });
+    logged = await measure(svc.port, 'ingest with LOG_LEVEL=info', 'l', Math.min(PHASE_S, 10));
+    await stop(svc.child);
+    svc = await startService('no-worker', pgPort, { env: { WORKER_ENABLED: 'false' } });
+    noWorker = await measure(
+      svc.port,
+      'ingest with WORKER_ENABLED=false',
+      'x',
+      Math.min(PHASE_S, 10),
+    );
+    await stop(svc.child);
+  }
+
+  // Results.
+  const cpu = cpus();
+  const results = {
+    machine: {
+      cpu: cpu[0]?.model ?? '?',
+      cores: cpu.length,
+      mem_gb: round(totalmem() / 2 ** 30, 1),
+      os: `${type()} ${release()}`,
+      node: process.version,
+      postgres: pgVersion,
+      mode: QUICK ? 'quick' : 'full',
+      phase_seconds: PHASE_S,
+      connections: CONNECTIONS,
+      date: new Date().toISOString(),
+      // Other work on the machine skews every figure: the 1-minute load average at the start and
+      // at the end of the run.
+      loadavg_start: loadAtStart,
+      loadavg_end: round(loadavg()[0], 2),
+    },
+    ingest: {
+      rps: round(ingest.rps, 0),
+      p50_ms: ingest.p50,
+      p99_ms: ingest.p99,
+      errors: ingest.errors,
+      lost,
+      limit_http_rps: round(http_.rps, 0),
+      limit_nest_rps: round(nest_.rps, 0),
+      limit_pg_rps: bestPg ? bestPg.tps : null,
+      ratio_to_http: ratio(ingest.rps, http_.rps),
+      ratio_to_nest: ratio(ingest.rps, nest_.rps),
+      ratio_to_pg: ratio(ingest.rps, bestPg?.tps ?? null),
+    },
+    reconcile: rec.rows,
+    rss_mb: { idle: round(idle, 1), after_ingest: round(afterIngest?.rss ?? 0, 1) },
+    details: {
+      ingest: {
+        accepted_measured: ingest.accepted,
+        accepted_total_incl_warmup: acceptedIds.length,
+        statuses: ingest.statuses,
+        seconds: ingest.seconds,
+        peak_rss_mb: round(afterIngest?.hwm ?? 0, 1),
+        worker_backlog_after_burst: backlog.pending,
+        backlog_drain_seconds: backlog.seconds,
+        ...commits,
+        deliveries_per_intake_commit: round(
+          commits.deliveries / Math.max(commits.intake_commits, 1),
+          1,
+        ),
+      },
+      limit_http: { p50_ms: http_.p50, p99_ms: http_.p99, errors: http_.errors },
+      limit_nest: { p50_ms: nest_.p50, p99_ms: nest_.p99, errors: nest_.errors },
+      pgbench: pgRows,
+      reconcile: rec.details,
+      reconcile_skipped: rec.skipped,
+      profile: profile
+        ? {
+            file: profile.file.replace(`${ROOT}/`, ''),
+            rps_under_profiler: round(profiled?.rps ?? 0, 0),
+            sampled_ms: profile.totalMs,
+            busy_ms: profile.busyMs,
+            window: profile.window,
+            areas: profile.areas.slice(0, 12),
+            inclusive_areas: profile.inclusiveAreas.slice(0, 12),
+            inclusive_app: profile.inclusiveApp.slice(0, 12),
+            frames: profile.frames.slice(0, 15),
+          }
+        : null,
+      log_level_info: logged
+        ? {
+            rps: round(logged.rps, 0),
+            p50_ms: logged.p50,
+            p99_ms: logged.p99,
+            errors: logged.errors,
+          }
+        : null,
+      worker_disabled: noWorker
+        ? {
+            rps: round(noWorker.rps, 0),
+            p50_ms: noWorker.p50,
+            p99_ms: noWorker.p99,
+            errors: noWorker.errors,
+          }
+        : null,
+      wall_seconds: 0,
+    },
+  };
+  results.details.wall_seconds = round((performance.now() - started) / 1000, 0);
+  writeFileSync(join(BENCH, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const per1k = rec.rows.map((r) => (r.seconds / r.n) * 1000);
+  const growthOk = per1k.length < 2 ? null : per1k[per1k.length - 1] <= per1k[0] * 1.2;
+  drawChart(join(BENCH, 'results.png'), {
+    title: `BANK SYNC BENCH (${QUICK ? 'QUICK' : 'FULL'}), ${cpu.length} CORES, NODE ${process.version}, PG ${pgVersion}`,
+    ingest: [
+      { label: 'SERVICE\nINGEST', value: results.ingest.rps, color: [52, 101, 164] },
+      { label: "(A')\nNESTJS", value: results.ingest.limit_nest_rps, color: [237, 152, 60] },
+      {
+        label: '(A) BARE\nNODE:HTTP',
+        value: results.ingest.limit_http_rps,
+        color: [150, 150, 150],
+      },
+      { label: '(B) PG\nPGBENCH', value: results.ingest.limit_pg_rps, color: [115, 185, 95] },
+    ],
+    reconcile: rec.rows.map((r) => ({ n: r.n, service: r.seconds, sql: r.sql_seconds })),
+    note: rec.skipped ? `RECONCILE SKIPPED: ${rec.skipped}` : undefined,
+  });
+
+  const fmt = (v: number | null, d = 0): string => (v === null ? 'n/a' : v.toFixed(d));
+  const out = [
+    '',
+    `Bank Sync bench (${QUICK ? 'quick' : 'full'}) — ${cpu.length} cores, ${cpu[0]?.model ?? ''}, node ${process.version}, PostgreSQL ${pgVersion}`,
+    '',
+    table([
+      ['ingest, 32 connections', 'deliveries/s', 'p50 ms', 'p99 ms', 'errors', 'ingest / this'],
+      [
+        'service (guard, interceptor, commit)',
+        fmt(results.ingest.rps),
+        String(ingest.p50),
+        String(ingest.p99),
+        String(ingest.errors),
+        '1',
+      ],
+      [
+        '(a) bare node:http, HMAC + JSON',
+        fmt(results.ingest.limit_http_rps),
+        String(http_.p50),
+        String(http_.p99),
+        String(http_.errors),
+        fmt(results.ingest.ratio_to_http, 3),
+      ],
+      [
+        "(a') minimal NestJS route",
+        fmt(results.ingest.limit_nest_rps),
+        String(nest_.p50),
+        String(nest_.p99),
+        String(nest_.errors),
+        fmt(results.ingest.ratio_to_nest, 3),
+      ],
+      [
+        `(b) PostgreSQL, pgbench best (${bestPg?.clients ?? '-'} clients)`,
+        fmt(results.ingest.limit_pg_rps),
+        '',
+        '',
+        '',
+        fmt(results.ingest.ratio_to_pg, 3),
+      ],
+      ...(logged
+        ? [
+            [
+              'service with LOG_LEVEL=info',
+              fmt(logged.rps),
+              String(logged.p50),
+              String(logged.p99),
+              String(logged.errors),
+              '',
+            ],
+          ]
+        : []),
+      ...(noWorker
+        ? [
+            [
+              'service with WORKER_ENABLED=false',
+              fmt(noWorker.rps),
+              String(noWorker.p50),
+              String(noWorker.p99),
+              String(noWorker.errors),
+              '',
+            ],
+          ]
+        : []),
+    ]),
+    '',
+    `every 202 in the database: ${lost === 0 ? 'yes' : `NO, ${lost} missing`} (${acceptedIds.length} accepted incl. warm-up)`,
+    `pgbench: ${pgRows.map((r) => `${r.clients} clients ${r.tps} tps`).join(', ') || 'not run'}`,
+    `RSS: idle ${results.rss_mb.idle} MiB, after the ingest burst ${results.rss_mb.after_ingest} MiB`,
+    '',
+    rec.skipped && rec.rows.length === 0
+      ? `reconciliation: skipped (${rec.skipped})`
+      : table([
+          [
+            'reconcile n',
+            'service s',
+            'SQL s',
+            'service / SQL',
+            'ms per 1k tx',
+            'SQL ms per 1k',
+            'peak RSS MiB',
+          ],
+          ...rec.rows.map((r, i) => [
+            String(r.n),
+            r.seconds.toFixed(2),
+            r.sql_seconds.toFixed(3),
+            r.ratio_to_sql.toFixed(1),
+            (per1k[i] * 1000).toFixed(1),
+            ((r.sql_seconds / r.n) * 1e6).toFixed(1),
+            r.peak_rss_mb.toFixed(0),
+          ]),
+        ]),
+    growthOk === null
+      ? ''
+      : `time per transaction ${growthOk ? 'does not rise' : 'RISES'} with size (largest/smallest per-tx: ${(per1k[per1k.length - 1] / per1k[0]).toFixed(2)})`,
+    '',
+    `wrote bench/results.json and bench/results.png in ${results.details.wall_seconds} s`,
+  ];
+  console.log(out.join('\n'));
+  if (lost > 0 || ingest.errors > 0) process.exitCode = 1;
+}
+
+function killAll(): void {
+  for (const c of children) {
+    try {
+      c.proc.kill('SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+}
+
+process.once('SIGINT', () => {
+  killAll();
+  process.exit(130);
+});
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err);
+  killAll();
+  process.exit(1);
+});

@@ -1,0 +1,192 @@
+/**
+ * Small helpers of the bench harness: processes, ports, /proc memory figures, HTTP without
+ * client-side time limits, and the signed seed-format delivery every load phase sends.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function log(msg: string): void {
+  const t = new Date().toISOString().slice(11, 19);
+  process.stdout.write(`[bench ${t}] ${msg}\n`);
+}
+
+/** A TCP port nobody listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS / VmHWM (peak) of a process, in MiB, from /proc/<pid>/status. */
+export function memOf(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string): number => {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+      return m ? Number(m[1]) : 0;
+    };
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Resets the peak RSS (VmHWM) of a process to its current RSS; false where not allowed. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Samples RSS every `everyMs` until stopped; returns the highest value seen (MiB). */
+export function rssSampler(pid: number, everyMs = 100): { stop(): number } {
+  let peak = memOf(pid)?.rss ?? 0;
+  const timer = setInterval(() => {
+    const m = memOf(pid);
+    if (m && m.rss > peak) peak = m.rss;
+  }, everyMs);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      const m = memOf(pid);
+      if (m && m.rss > peak) peak = m.rss;
+      return peak;
+    },
+  };
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/** One HTTP request with no client-side time limit (a 1M reconciliation run takes minutes). */
+export function http(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, timeout: 0 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export function hmacHex(secret: string, raw: string | Buffer): string {
+  return createHmac('sha256', secret).update(raw).digest('hex');
+}
+
+/** The seed-format body of delivery `n` of run `tag`: unique event and transaction ids. */
+export function seedDelivery(
+  tag: string,
+  n: number,
+  secret: string,
+): { eventId: string; body: string; headers: Record<string, string> } {
+  const eventId = `evt-${tag}-${n}`;
+  const body =
+    `{"transaction_id":"txn-${tag}-${n}","amount":5000,"currency":"NGN",` +
+    `"occurred_at":"2026-02-27T12:00:00Z","reference":"INV-001","description":"Transfer",` +
+    `"direction":"credit","counterparty":"Acme Ltd"}`;
+  return {
+    eventId,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-event-id': eventId,
+      'x-signature': `sha256=${hmacHex(secret, body)}`,
+    },
+  };
+}
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  logFile: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node <args>` with its output appended to `logFile`. */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv, logFile: string): Child {
+  const fd = openSync(logFile, 'a');
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  if (proc.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
+  return { proc, pid: proc.pid, logFile, exited };
+}
+
+export function tail(file: string, lines = 20): string {
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopChild(child: Child, graceMs = 30_000): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill('SIGTERM');
+  const done = await Promise.race([
+    child.exited.then(() => true),
+    sleep(graceMs).then(() => false),
+  ]);
+  if (!done) {
+    child.proc.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+/** Polls `url` until it answers `status` (default 200); throws with the log when it does not. */
+export async function waitHttp(child: Child, url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null) {
+      throw new Error(
+        `process ${child.pid} exited (${child.proc.exitCode}):\n${tail(child.logFile)}`,
+      );
+    }
+    try {
+      const res = await http('GET', url);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready:\n${tail(child.logFile)}`);
+    await sleep(150);
+  }
+}
+
+/** `which`: the absolute path of a program on PATH, or null. */
+export function which(program: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export const round = (x: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};

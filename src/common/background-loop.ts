@@ -1,0 +1,46 @@
+import type { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { WorkSignal } from '../transactions/work-signal';
+
+/**
+ * A background loop of one instance: `tick()` does one batch and says how much it did; when it
+ * did nothing the loop sleeps until woken or `idleMs` passes. Errors (the database away) are
+ * logged and waited out; the loop never crashes the process. Shutdown waits for the batch in
+ * hand, so nothing claimed is abandoned mid-write by an orderly stop.
+ */
+export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected abstract readonly logger: Logger;
+  private running = false;
+  private loop: Promise<void> | null = null;
+
+  protected constructor(
+    private readonly enabled: boolean,
+    private readonly wake: WorkSignal,
+    private readonly idleMs: number,
+  ) {}
+
+  /** One batch; returns how many items it handled (0: nothing due). */
+  abstract tick(): Promise<number>;
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if ((await this.tick()) === 0) await this.wake.wait(this.idleMs);
+      } catch (err) {
+        this.logger.warn(`${err instanceof Error ? err.message : String(err)}`);
+        await this.wake.wait(this.idleMs);
+      }
+    }
+  }
+}

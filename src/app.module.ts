@@ -52,6 +52,14 @@ export class AppModule {
               req: requestSummary,
               res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
             },
+            // An accepted delivery is already recorded, byte for byte, in webhook_events; a log
+            // line per delivery at thousands a second costs more than it tells (LOG_LEVEL=debug
+            // shows them). Rejections and errors stay at info and above.
+            customLogLevel: (req: IncomingMessage, res: ServerResponse, err?: Error) => {
+              if (err || res.statusCode >= 500) return 'error';
+              if (res.statusCode < 300 && req.url?.startsWith('/webhooks/')) return 'debug';
+              return 'info';
+            },
             redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
           },
         }),

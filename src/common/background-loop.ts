@@ -12,10 +12,17 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
   private running = false;
   private loop: Promise<void> | null = null;
 
+  /**
+   * @param lingerMs after a batch smaller than `fullBatch`, wait this long before the next one,
+   *   so that under a steady stream of work batches grow instead of every commit waking a batch
+   *   of a few rows (per-batch statements are the cost; a few ms of delay is not).
+   */
   protected constructor(
     private readonly enabled: boolean,
     private readonly wake: WorkSignal,
     private readonly idleMs: number,
+    private readonly fullBatch = Number.POSITIVE_INFINITY,
+    private readonly lingerMs = 0,
   ) {}
 
   /** One batch; returns how many items it handled (0: nothing due). */
@@ -36,7 +43,11 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if ((await this.tick()) === 0) await this.wake.wait(this.idleMs);
+        const handled = await this.tick();
+        if (handled === 0) await this.wake.wait(this.idleMs);
+        else if (handled < this.fullBatch && this.lingerMs > 0 && this.running) {
+          await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+        }
       } catch (err) {
         this.logger.warn(`${err instanceof Error ? err.message : String(err)}`);
         await this.wake.wait(this.idleMs);

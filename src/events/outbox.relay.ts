@@ -27,7 +27,7 @@ export class OutboxRelay extends BackgroundLoop {
     metrics: MetricsService,
   ) {
     // Polled: events are written by many statements; a wake-up from each is not worth it.
-    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS);
+    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100);
     this.relayed = metrics.counter(
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',

@@ -25,6 +25,8 @@ interface ClaimedRow {
 const CLAIM_BATCH = 200;
 const IDLE_POLL_MS = 1000;
 const FETCH_CONCURRENCY = 8;
+/** Under a stream of deliveries, let a batch gather for this long (bench/RESULTS.md). */
+const LINGER_MS = 100;
 
 /**
  * Background processing. A PENDING transaction whose next_attempt_at has come is claimed with
@@ -48,7 +50,7 @@ export class ProcessingWorker extends BackgroundLoop {
     signal: WorkSignal,
     metrics: MetricsService,
   ) {
-    super(config.workerEnabled, signal, IDLE_POLL_MS);
+    super(config.workerEnabled, signal, IDLE_POLL_MS, CLAIM_BATCH, LINGER_MS);
     this.processed = metrics.counter(
       'bank_sync_transactions_processed_total',
       'Transactions processed by the background worker, by outcome',

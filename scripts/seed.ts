@@ -1,12 +1,9 @@
 // npm run seed: loads demo invoices (and the payment of INV-003) idempotently.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config/config';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres';
-import { pendingMigrations } from '../src/health/health.service';
 import { normalizeInvoiceNumber } from '../src/reconciliation/matcher';
 import { MatchEngine } from '../src/reconciliation/match-engine';
+import { withScriptDatabase } from './script-database';
 
 export const DEMO_INVOICES = [
   { number: 'INV-001', amount: '5000.00', currency: 'NGN', customer: 'Acme Ltd' },
@@ -52,32 +49,12 @@ export async function seed(dataSource: DataSource): Promise<{ invoicesCreated: n
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      port: config.embeddedPgPort,
-      database: 'bank_sync',
-    });
-    url = embedded.url;
-  }
-  const dataSource = new DataSource(dataSourceOptions(url, 2));
-  try {
-    await dataSource.initialize();
-    if (embedded) await dataSource.runMigrations({ transaction: 'each' });
-    else if ((await pendingMigrations(dataSource)).length > 0) {
-      throw new Error('the database schema is behind; run: npm run migration:run');
-    }
+  await withScriptDatabase(async (dataSource) => {
     const { invoicesCreated } = await seed(dataSource);
     console.error(
       `seeded: ${invoicesCreated} new invoice(s) of ${DEMO_INVOICES.length}; INV-003 paid`,
     );
-  } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
 if (require.main === module) {

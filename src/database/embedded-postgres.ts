@@ -31,7 +31,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return true;
@@ -82,9 +82,9 @@ function runningPostmaster(
 async function stopOrphan(pid: number, pgdata: string, log: (line: string) => void): Promise<void> {
   log(`stopping orphaned postgres (pid ${pid}) left on ${pgdata}`);
   process.kill(pid, 'SIGINT');
-  if (!(await waitForExit(pid, 15_000))) {
+  if (!(await waitUntilGone(pid, 15_000))) {
     process.kill(pid, 'SIGQUIT');
-    await waitForExit(pid, 5_000);
+    await waitUntilGone(pid, 5_000);
   }
 }
 

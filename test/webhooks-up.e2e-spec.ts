@@ -74,6 +74,12 @@ describe('Up bank deliveries', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('answers 400 (not 500) to ids PostgreSQL cannot store (NUL)', async () => {
+    expect((await deliver(upEvent('bad\u0000id', 'PING'))).status).toBe(400);
+    const res = await deliver(upEvent('evt-nul', 'TRANSACTION_CREATED', 'tx\u0000nul'));
+    expect(res.status).toBe(400);
+  });
+
   it('answers 401 to a wrong Up signature', async () => {
     expect((await deliver(upEvent('ping-2', 'PING'), 'wrong-secret-123')).status).toBe(401);
   });

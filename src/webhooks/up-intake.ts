@@ -22,7 +22,14 @@ const TRANSACTION_EVENTS = new Set([
 /** The event id the guard needs before anything is stored: `data.id`. */
 export function upEventId(body: unknown): string | undefined {
   const id = (body as { data?: { id?: unknown } } | null)?.data?.id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+  return usable(id, 200) ? id : undefined;
+}
+
+/** PostgreSQL text cannot hold NUL: such a value is a 400, never a failed insert (500). */
+function usable(value: unknown, max: number): value is string {
+  return (
+    typeof value === 'string' && value.length > 0 && value.length <= max && !value.includes('\0')
+  );
 }
 
 export function parseUpEvent(body: unknown): UpEvent {
@@ -30,7 +37,7 @@ export function parseUpEvent(body: unknown): UpEvent {
   const eventId = upEventId(body);
   const attributes = data?.attributes as { eventType?: unknown } | undefined;
   const eventType = attributes?.eventType;
-  if (!eventId || typeof eventType !== 'string') {
+  if (!eventId || !usable(eventType, 100)) {
     throw validationProblem([
       {
         field: 'data.attributes.eventType',
@@ -42,8 +49,8 @@ export function parseUpEvent(body: unknown): UpEvent {
     data?.relationships as
       { transaction?: { data?: { id?: unknown }; links?: { related?: unknown } } } | undefined
   )?.transaction;
-  const transactionId = typeof relation?.data?.id === 'string' ? relation.data.id : null;
-  const link = typeof relation?.links?.related === 'string' ? relation.links.related : null;
+  const transactionId = usable(relation?.data?.id, 200) ? relation.data.id : null;
+  const link = usable(relation?.links?.related, 2000) ? relation.links.related : null;
   if (TRANSACTION_EVENTS.has(eventType) && !transactionId) {
     throw validationProblem([
       {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { notFound } from '../common/problem';
 import { ApiKeyEntity, Role } from './api-key.entity';
 import { hashApiKey, newApiKey } from './api-key.crypto';
@@ -36,7 +36,7 @@ export class ApiKeysService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyDto>> {
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = decodeUuidCursor(cursor);
     const qb = this.keys
       .createQueryBuilder('k')
       .where('k.revoked_at IS NULL')
@@ -46,16 +46,7 @@ export class ApiKeysService {
     if (after) {
       qb.andWhere('(k.created_at, k.id) > (:at, :id)', { at: after.at, id: after.id });
     }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toDto),
-      next_cursor:
-        rows.length > limit && last
-          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-          : null,
-    };
+    return keysetPage(await qb.getMany(), limit, toDto, (k) => ({ at: k.createdAt, id: k.id }));
   }
 
   /** Revokes (never deletes, so the audit trail can still name the key). */

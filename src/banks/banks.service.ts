@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { decodeCursor, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { BankEntity, BankSecretEntity, type ApiKind } from './bank.entity';
 import type { BankDto, CreateBankDto, UpdateBankDto } from './banks.dto';
@@ -119,14 +119,12 @@ export class BanksService {
       this.dataSource.manager,
       page.map((b) => b.id),
     );
-    const last = page[page.length - 1];
-    return {
-      data: page.map((b) => this.toDto(b, secrets)),
-      next_cursor:
-        rows.length > limit && last
-          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-          : null,
-    };
+    return keysetPage(
+      rows,
+      limit,
+      (b) => this.toDto(b, secrets),
+      (b) => ({ at: b.createdAt, id: b.id }),
+    );
   }
 
   private async load(id: string): Promise<ResolvedBank | null> {

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { returning } from '../database/sql';
+import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { SubscriptionEntity, SubscriptionSecretEntity } from './event.entities';
 import { subscriberUrlProblem } from './subscriber-url';
@@ -16,7 +17,6 @@ import type {
 } from './subscriptions.dto';
 import { DeliverySignal } from './delivery-signal';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_OVERLAP_S = 86_400;
 
 export function newSigningSecret(): string {
@@ -79,16 +79,17 @@ export class SubscriptionsService {
       .orderBy('s.created_at', 'ASC')
       .addOrderBy('s.id', 'ASC')
       .take(limit + 1);
-    if (cursor) qb.andWhere('(s.created_at, s.id) > (:at, :id)', decodeCursor(cursor));
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const after = decodeUuidCursor(cursor);
+    if (after) qb.andWhere('(s.created_at, s.id) > (:at, :id)', after);
+    const page = keysetPage(
+      await qb.getMany(),
+      limit,
+      (s) => s,
+      (s) => ({ at: s.createdAt, id: s.id }),
+    );
     return {
-      data: await Promise.all(page.map((s) => this.toDto(s))),
-      next_cursor:
-        rows.length > limit && last
-          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-          : null,
+      data: await Promise.all(page.data.map((s) => this.toDto(s))),
+      next_cursor: page.next_cursor,
     };
   }
 
@@ -138,7 +139,7 @@ export class SubscriptionsService {
 
   async deliveries(id: string, limit: number, cursor?: string): Promise<Page<DeliveryDto>> {
     const sub = await this.find(id, true);
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = decodeUuidCursor(cursor);
     const rows = await this.dataSource.query<DeliveryRow[]>(
       `SELECT d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.next_attempt_at,
               d.last_error, d.created_at, d.delivered_at,
@@ -152,10 +153,10 @@ export class SubscriptionsService {
         ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
       [sub.id, after ? new Date(after.at) : null, after?.id ?? null, limit + 1],
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((r) => ({
+    return keysetPage(
+      rows,
+      limit,
+      (r) => ({
         id: r.id,
         event_id: r.event_id,
         event_type: r.event_type,
@@ -166,19 +167,17 @@ export class SubscriptionsService {
         created_at: r.created_at.toISOString(),
         delivered_at: r.delivered_at ? r.delivered_at.toISOString() : null,
         attempt_log: r.attempt_log,
-      })),
-      next_cursor:
-        rows.length > limit && last
-          ? encodeCursor({ at: last.created_at.toISOString(), id: last.id })
-          : null,
-    };
+      }),
+      (r) => ({ at: r.created_at, id: r.id }),
+    );
   }
 
   /** Sends a dead-lettered delivery again, with a fresh retry window. */
   async retryDelivery(id: string, deliveryId: string): Promise<void> {
     const sub = await this.find(id);
-    if (!UUID.test(deliveryId)) throw notFound('delivery', deliveryId);
-    const [rows] = await this.dataSource.query<[unknown[], number]>(
+    if (!isUuid(deliveryId)) throw notFound('delivery', deliveryId);
+    const rows = await returning<{ id: string }>(
+      this.dataSource,
       `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), attempts = 0,
               expires_at = now() + make_interval(secs => $3::double precision / 1000)
         WHERE id = $1 AND subscription_id = $2 AND status = 'dead' RETURNING id`,
@@ -200,7 +199,7 @@ export class SubscriptionsService {
   }
 
   private async find(id: string, includeDeleted = false): Promise<SubscriptionEntity> {
-    const sub = UUID.test(id)
+    const sub = isUuid(id)
       ? await this.dataSource.getRepository(SubscriptionEntity).findOne({ where: { id } })
       : null;
     if (!sub || (sub.deletedAt && !includeDeleted)) throw notFound('subscription', id);

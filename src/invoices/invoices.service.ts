@@ -3,14 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StaffPrincipal } from '../auth/api-keys.service';
 import { isCurrency, parseAmount } from '../common/money';
-import type { Page } from '../common/pagination';
 import {
   notFound,
   ProblemException,
   validationProblem,
   type ProblemField,
 } from '../common/problem';
-import { decodeUuidCursor, keysetPage } from '../reconciliation/keyset-page';
+import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { normalizeInvoiceNumber } from '../reconciliation/matcher';
 import { MATCH_SELECT, type MatchRow, toMatchDto } from '../reconciliation/reconciliation.mappers';
 import { InvoiceEntity } from './invoice.entity';

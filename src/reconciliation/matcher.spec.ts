@@ -2,6 +2,7 @@ import { toMinor } from '../common/money';
 import {
   candidateKeys,
   decide,
+  EXCEPTION_REASONS,
   Decision,
   MATCH_RULES,
   MatchInvoice,
@@ -527,15 +528,7 @@ describe('decide', () => {
 
   it('covers every exception reason', () => {
     const reasons = new Set(cases.map((c) => c.expected.reason));
-    for (const reason of [
-      'no_reference',
-      'unknown_invoice',
-      'currency_mismatch',
-      'invoice_cancelled',
-      'invoice_already_paid',
-      'ambiguous',
-      'overpayment',
-    ]) {
+    for (const reason of EXCEPTION_REASONS) {
       expect(reasons).toContain(reason);
     }
   });

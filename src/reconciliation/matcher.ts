@@ -5,14 +5,16 @@
  */
 import { compareMoney, formatAmount, minMoney, sumMoney, toMinor } from '../common/money';
 
-export type ExceptionReason =
-  | 'no_reference'
-  | 'unknown_invoice'
-  | 'currency_mismatch'
-  | 'invoice_cancelled'
-  | 'invoice_already_paid'
-  | 'ambiguous'
-  | 'overpayment';
+export const EXCEPTION_REASONS = [
+  'no_reference',
+  'unknown_invoice',
+  'currency_mismatch',
+  'invoice_cancelled',
+  'invoice_already_paid',
+  'ambiguous',
+  'overpayment',
+] as const;
+export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
 
 export interface MatchTransaction {
   id: string;

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StaffPrincipal } from '../auth/api-keys.service';
-import type { Page } from '../common/pagination';
 import { notFound } from '../common/problem';
 import type { TransactionMatcher } from '../transactions/transaction-matcher';
-import { decodeUuidCursor, keysetPage } from './keyset-page';
+import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { MatchEngine, SYSTEM_ACTOR } from './match-engine';
 import type { Actor } from './match-ledger';
 import {

@@ -1,16 +1,8 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { TransactionEntity } from '../transactions/transaction.entity';
-import type { ExceptionReason } from './matcher';
+import { EXCEPTION_REASONS, type ExceptionReason } from './matcher';
 
-export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
-  'no_reference',
-  'unknown_invoice',
-  'currency_mismatch',
-  'invoice_cancelled',
-  'invoice_already_paid',
-  'ambiguous',
-  'overpayment',
-];
+export { EXCEPTION_REASONS };
 
 /**
  * The current exception of a transaction that matching could not fully allocate: one row, one
@@ -21,7 +13,7 @@ export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
 @Index('ix_transaction_exceptions_reason', ['reason', 'createdAt', 'transactionId'])
 @Check(
   'ck_transaction_exceptions_reason',
-  `reason IN ('no_reference', 'unknown_invoice', 'currency_mismatch', 'invoice_cancelled', 'invoice_already_paid', 'ambiguous', 'overpayment')`,
+  `reason IN (${EXCEPTION_REASONS.map((r) => `'${r}'`).join(', ')})`,
 )
 export class TransactionExceptionEntity {
   @PrimaryColumn({ name: 'transaction_id', type: 'uuid' })

@@ -1,13 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { decodeCursor, encodeCursor, type Page } from '../common/pagination';
+import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException } from '../common/problem';
 import { TransactionEntity } from './transaction.entity';
 import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
 import { WorkSignal } from './work-signal';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class TransactionsService {
@@ -17,7 +15,7 @@ export class TransactionsService {
   ) {}
 
   async get(id: string): Promise<TransactionDto> {
-    const tx = UUID.test(id) ? await this.txs.findOne({ where: { id } }) : null;
+    const tx = isUuid(id) ? await this.txs.findOne({ where: { id } }) : null;
     if (!tx) throw notFound('transaction', id);
     return toTransactionDto(tx);
   }
@@ -35,25 +33,19 @@ export class TransactionsService {
     if (q.reference) qb.andWhere('t.reference = :ref', { ref: q.reference });
     if (q.from) qb.andWhere('t.occurred_at >= :from', { from: new Date(q.from) });
     if (q.to) qb.andWhere('t.occurred_at < :to', { to: new Date(q.to) });
-    if (q.cursor) {
-      const after = decodeCursor(q.cursor);
+    const after = decodeUuidCursor(q.cursor);
+    if (after) {
       qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: new Date(after.at), id: after.id });
     }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toTransactionDto),
-      next_cursor:
-        rows.length > q.limit && last
-          ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-          : null,
-    };
+    return keysetPage(await qb.getMany(), q.limit, toTransactionDto, (t) => ({
+      at: t.createdAt,
+      id: t.id,
+    }));
   }
 
   /** Puts a FAILED transaction back in the queue with a fresh set of attempts. */
   async retry(id: string): Promise<TransactionDto> {
-    if (!UUID.test(id)) throw notFound('transaction', id);
+    if (!isUuid(id)) throw notFound('transaction', id);
     const updated = await this.txs
       .createQueryBuilder()
       .update()

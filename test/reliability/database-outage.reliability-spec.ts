@@ -5,15 +5,10 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
+import { freePort } from '../support/net';
 import { eventually, seedBody } from '../support/webhooks';
 import { recordFigures } from './support/figures';
-import {
-  deliver,
-  freePort,
-  percentile,
-  spawnService,
-  type ServiceProcess,
-} from './support/service';
+import { deliver, percentile, spawnService, type ServiceProcess } from './support/service';
 
 const SENDERS = 8;
 const OUTAGE_MS = 5000;

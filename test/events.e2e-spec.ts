@@ -75,8 +75,12 @@ describe('downstream events: outbox and signed outbound webhooks', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(receiver.rejected).toBe(0);
 
-    const deliveries = await t.request('GET', `/subscriptions/${sub.id}/deliveries`, {
-      headers: admin,
+    // A receiver has an event before the worker records its 200: wait until none is pending.
+    const deliveries = await eventually(async () => {
+      const res = await t.request('GET', `/subscriptions/${sub.id}/deliveries`, { headers: admin });
+      return res.body.data.some((d: { status: string }) => d.status === 'pending')
+        ? undefined
+        : res;
     });
     expect(deliveries.body.data.every((d: { status: string }) => d.status === 'delivered')).toBe(
       true,
@@ -117,43 +121,59 @@ describe('downstream events: outbox and signed outbound webhooks', () => {
 
   it('retries a receiver that answers 500 three times, delivering on the fourth try', async () => {
     const flaky = await startReceiver();
-    let calls = 0;
-    flaky.respond = () => (++calls <= 3 ? 500 : 200);
-    const sub = await subscribe(t, flaky, ['reconciliation.run_finished']);
-    const run = await t.request('POST', '/reconcile/run', { headers: admin });
-    const got = await eventually(async () =>
-      flaky.received.find((e) => e.type === 'reconciliation.run_finished'),
-    );
-    expect(got.data).toMatchObject({ id: run.body.id, status: run.body.status, trigger: 'manual' });
-    expect(calls).toBe(4);
-    const deliveries = await t.request('GET', `/subscriptions/${sub.id}/deliveries`, {
-      headers: admin,
-    });
-    const d = deliveries.body.data[0];
-    expect(d).toMatchObject({ status: 'delivered', attempts: 4 });
-    expect(d.attempt_log.map((a: { response_status: number }) => a.response_status)).toEqual([
-      500, 500, 500, 200,
-    ]);
-    await flaky.close();
+    try {
+      let calls = 0;
+      flaky.respond = () => (++calls <= 3 ? 500 : 200);
+      const sub = await subscribe(t, flaky, ['reconciliation.run_finished']);
+      const run = await t.request('POST', '/reconcile/run', { headers: admin });
+      const got = await eventually(async () =>
+        flaky.received.find((e) => e.type === 'reconciliation.run_finished'),
+      );
+      expect(got.data).toMatchObject({
+        id: run.body.id,
+        status: run.body.status,
+        trigger: 'manual',
+      });
+      expect(calls).toBe(4);
+      // The receiver has the event before the worker records the 200: wait for the record.
+      const d = await eventually(async () => {
+        const res = await t.request('GET', `/subscriptions/${sub.id}/deliveries`, {
+          headers: admin,
+        });
+        const first = res.body.data[0];
+        return first?.status === 'pending' ? undefined : first;
+      });
+      expect(d).toMatchObject({ status: 'delivered', attempts: 4 });
+      expect(d.attempt_log.map((a: { response_status: number }) => a.response_status)).toEqual([
+        500, 500, 500, 200,
+      ]);
+    } finally {
+      await flaky.close();
+    }
   });
 
   it('never shows a secret after creation; rotation keeps the old secret signing during the overlap', async () => {
     const r = await startReceiver();
-    const sub = await subscribe(t, r, ['reconciliation.run_finished']);
-    const one = await t.request('GET', `/subscriptions/${sub.id}`, { headers: admin });
-    const list = await t.request('GET', '/subscriptions', { headers: admin });
-    for (const res of [one, list]) expect(res.text).not.toContain(sub.secret);
-    const rotated = await t.request('POST', `/subscriptions/${sub.id}/rotate-secret`, {
-      headers: admin,
-      json: {},
-    });
-    expect(rotated.status).toBe(201);
-    expect(rotated.body.active_secrets).toBe(2);
-    // The receiver still only knows the old secret: deliveries carry both signatures.
-    await t.request('POST', '/reconcile/run', { headers: admin });
-    await eventually(async () => r.received.find((e) => e.type === 'reconciliation.run_finished'));
-    expect(r.rejected).toBe(0);
-    await r.close();
+    try {
+      const sub = await subscribe(t, r, ['reconciliation.run_finished']);
+      const one = await t.request('GET', `/subscriptions/${sub.id}`, { headers: admin });
+      const list = await t.request('GET', '/subscriptions', { headers: admin });
+      for (const res of [one, list]) expect(res.text).not.toContain(sub.secret);
+      const rotated = await t.request('POST', `/subscriptions/${sub.id}/rotate-secret`, {
+        headers: admin,
+        json: {},
+      });
+      expect(rotated.status).toBe(201);
+      expect(rotated.body.active_secrets).toBe(2);
+      // The receiver still only knows the old secret: deliveries carry both signatures.
+      await t.request('POST', '/reconcile/run', { headers: admin });
+      await eventually(async () =>
+        r.received.find((e) => e.type === 'reconciliation.run_finished'),
+      );
+      expect(r.rejected).toBe(0);
+    } finally {
+      await r.close();
+    }
   });
 
   it('refuses non-http(s) URLs', async () => {

@@ -78,6 +78,14 @@ const SIZES = (option('sizes') ?? (QUICK ? '10000' : '10000,100000,1000000'))
 const PROFILE_S = QUICK ? 5 : 10;
 const PROFILE = !flag('no-profile');
 const VARIANTS = flag('variants') || (!QUICK && !flag('no-variants'));
+// A/B runs while tuning: (a') and the service only, with the service's env from --env=K=V,K=V.
+const INGEST_ONLY = flag('ingest-only');
+const EXTRA_ENV = Object.fromEntries(
+  (option('env') ?? '')
+    .split(',')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const BACKLOG_WAIT_S = QUICK ? 20 : 120;
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -648,6 +656,8 @@ async function main(): Promise<void> {
       `${SIZES.join(', ') || 'none'}, pgbench ${PGBENCH_S} s per client count`,
   );
 
+  if (INGEST_ONLY) return ingestOnly();
+
   // 2(a) and 2(a'): the framework-free and framework-only ceilings (no database).
   const bare = await startLimitServer('bare-http.js', 'limit-http');
   const http_ = await measure(bare.port, '(a) bare node:http', 'a', PHASE_S);
@@ -954,6 +964,32 @@ async function main(): Promise<void> {
   ];
   console.log(out.join('\n'));
   if (lost > 0 || ingest.errors > 0) process.exitCode = 1;
+}
+
+/** `--ingest-only`: (a') then the service, the ratio, and the loss check; no files written. */
+async function ingestOnly(): Promise<void> {
+  const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
+  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
+  await stop(nest.child);
+  const svc = await startService('ingest-only', await freePort(), {
+    env: EXTRA_ENV,
+    nodeArgs: flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : [],
+  });
+  const ids: string[] = [];
+  const r = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, ids);
+  const lost = await withDb(svc.dbUrl, (c) => countLost(c, ids));
+  await stop(svc.child);
+  const file = flag('cpu-prof') ? newestProfile() : null;
+  if (file) {
+    const text = formatSummary(summarize(file, 40, '/dist/src/webhooks/signature.guard'));
+    writeFileSync(join(WORK, 'profile-summary.txt'), `${text}\n`);
+    log(`profile summary (also in bench/.work/profile-summary.txt):\n${text}`);
+  }
+  log(
+    `ingest ${r.rps.toFixed(0)}/s, (a') ${nest_.rps.toFixed(0)}/s, ratio ${ratio(r.rps, nest_.rps)}, ` +
+      `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}`,
+  );
+  if (lost > 0 || r.errors > 0) process.exitCode = 1;
 }
 
 function killAll(): void {

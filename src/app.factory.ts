@@ -2,13 +2,14 @@ import { Logger as NestLogger, ValidationError, ValidationPipe } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
+import { requestLog } from './logging/request-log';
 import { pendingMigrations } from './health/health.service';
 
 export interface CreateAppOptions {
@@ -46,6 +47,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
     { rawBody: true, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
+  app.use(requestLog(() => PinoLogger.root));
   app.useBodyParser('json', { limit: options.config.maxBodyBytes });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ProblemFilter());

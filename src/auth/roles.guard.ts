@@ -18,11 +18,23 @@ export class RolesGuard implements CanActivate {
     private readonly keys: ApiKeysService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'admin';
+  /** Per handler: null for a public route, else the role it needs (metadata never changes). */
+  private readonly needs = new WeakMap<object, Role | null>();
 
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const handler = context.getHandler();
+    let needed = this.needs.get(handler);
+    if (needed === undefined) {
+      const targets = [handler, context.getClass()];
+      needed = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)
+        ? null
+        : (this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'admin');
+      this.needs.set(handler, needed);
+    }
+    return needed === null ? true : this.authorize(context, needed);
+  }
+
+  private async authorize(context: ExecutionContext, needed: Role): Promise<boolean> {
     const req = context.switchToHttp().getRequest<StaffRequest>();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

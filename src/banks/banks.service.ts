@@ -22,7 +22,10 @@ const CACHE_TTL_MS = 5_000;
 
 @Injectable()
 export class BanksService {
-  private readonly cache = new Map<string, { at: number; bank: Promise<ResolvedBank | null> }>();
+  private readonly cache = new Map<
+    string,
+    { at: number; bank: Promise<ResolvedBank | null>; value?: ResolvedBank | null }
+  >();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -34,13 +37,28 @@ export class BanksService {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.bank;
-    const bank = this.load(id).catch((err: unknown) => {
-      this.cache.delete(id);
-      throw err;
-    });
+    const entry: { at: number; bank: Promise<ResolvedBank | null>; value?: ResolvedBank | null } = {
+      at: now,
+      bank: this.load(id).then(
+        (value) => (entry.value = value),
+        (err: unknown) => {
+          this.cache.delete(id);
+          throw err;
+        },
+      ),
+    };
     if (this.cache.size > 10_000) this.cache.clear(); // unknown ids must not grow it forever
-    this.cache.set(id, { at: now, bank });
-    return bank;
+    this.cache.set(id, entry);
+    return entry.bank;
+  }
+
+  /**
+   * The bank if it is cached and fresh, without waiting (the webhook path: no promise per
+   * delivery); undefined when it must be loaded with `resolve`.
+   */
+  cached(id: string): ResolvedBank | null | undefined {
+    const hit = this.cache.get(id);
+    return hit && Date.now() - hit.at < CACHE_TTL_MS ? hit.value : undefined;
   }
 
   async create(dto: CreateBankDto): Promise<BankDto> {

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 export interface OutboxEvent {
   id: string;
   type: string;
-  data: unknown;
+  /** The event's payload; loaded only when a sink says `needsData` (else undefined). */
+  data?: unknown;
   created_at: Date;
 }
 
@@ -16,6 +17,11 @@ export interface OutboxEvent {
  */
 export interface EventSink {
   readonly name: string;
+  /**
+   * Whether `publish` reads `data`. A sink that only records ids (the webhook sink: the
+   * delivery worker reads the payload when it sends) spares the relay parsing every payload.
+   */
+  readonly needsData: boolean;
   publish(m: EntityManager, events: OutboxEvent[]): Promise<void>;
 }
 

@@ -37,9 +37,12 @@ export class OutboxRelay extends BackgroundLoop {
 
   /** Relays one batch; returns its size. */
   async tick(): Promise<number> {
+    const columns = this.sinks.some((s) => s.needsData)
+      ? 'id, type, data, created_at'
+      : 'id, type, created_at';
     const events = await this.dataSource.transaction(async (m) => {
       const batch = await m.query<OutboxEvent[]>(
-        `SELECT id, type, data, created_at FROM outbox_events
+        `SELECT ${columns} FROM outbox_events
           WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [BATCH],
       );

@@ -8,6 +8,7 @@ import type { EventSink, OutboxEvent } from './event-sink';
 @Injectable()
 export class WebhookSink implements EventSink {
   readonly name = 'webhooks';
+  readonly needsData = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -5,7 +5,6 @@ import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
 import { BackgroundLoop } from '../common/background-loop';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { TRANSACTION_MATCHER, type TransactionMatcher } from './transaction-matcher';
 import { WorkSignal } from './work-signal';
@@ -20,6 +19,8 @@ interface ClaimedRow {
   void_requested: boolean;
   details_url: string | null;
   bank_status: string | null;
+  /** Arrived whole and already marked PROCESSED by the claim; else leased for processOne. */
+  completed: boolean;
 }
 
 const CLAIM_BATCH = 200;
@@ -66,50 +67,53 @@ export class ProcessingWorker extends BackgroundLoop {
   async tick(): Promise<number> {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
-    const simple = rows.filter((r) => !r.needs_fetch && !r.void_requested);
-    const special = rows.filter((r) => r.needs_fetch || r.void_requested);
-    if (simple.length) await this.completeSimple(simple);
+    this.processed.inc({ outcome: 'processed' }, rows.filter((r) => r.completed).length);
+    await this.match(rows.filter((r) => r.completed && r.direction === 'credit').map((r) => r.id));
+    const special = rows.filter((r) => !r.completed);
     for (let i = 0; i < special.length; i += FETCH_CONCURRENCY) {
       await Promise.all(special.slice(i, i + FETCH_CONCURRENCY).map((r) => this.processOne(r)));
     }
     return rows.length;
   }
 
+  /**
+   * One statement claims the due rows, oldest first. Those that arrived whole (seed format)
+   * need no outside work, so they are completed right here, PROCESSED with their event in the
+   * same transaction; the others (an Up fetch, a void) are leased: next_attempt_at moves past
+   * the lease, so if this worker dies another claims them when it ends.
+   */
   private async claim(): Promise<ClaimedRow[]> {
-    return returning<ClaimedRow>(
-      this.dataSource,
-      `UPDATE transactions t
-          SET attempts = t.attempts + 1,
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000),
-              updated_at = now()
-         FROM (SELECT id FROM transactions
-                WHERE status = 'PENDING' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED) due
-        WHERE t.id = due.id
-        RETURNING t.id, t.bank_id, t.external_id, t.direction, t.attempts, t.needs_fetch,
-                  t.void_requested, t.details_url, t.bank_status`,
+    return this.dataSource.query<ClaimedRow[]>(
+      `WITH due AS (
+         SELECT id, needs_fetch OR void_requested AS special FROM transactions
+          WHERE status = 'PENDING' AND next_attempt_at <= now()
+          ORDER BY next_attempt_at
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED),
+       claimed AS (
+         UPDATE transactions t
+            SET attempts = t.attempts + 1,
+                status = CASE WHEN due.special THEN t.status ELSE 'PROCESSED' END,
+                processed_at = CASE WHEN due.special THEN t.processed_at ELSE now() END,
+                last_error = CASE WHEN due.special THEN t.last_error END,
+                next_attempt_at = CASE WHEN due.special
+                  THEN now() + make_interval(secs => $2::double precision / 1000)
+                  ELSE t.next_attempt_at END,
+                updated_at = now()
+           FROM due
+          WHERE t.id = due.id
+          RETURNING t.id, t.bank_id, t.external_id, t.direction, t.attempts, t.needs_fetch,
+                    t.void_requested, t.details_url, t.bank_status, t.next_attempt_at,
+                    NOT due.special AS completed,
+                    CASE WHEN NOT due.special THEN bank_sync_transaction_json(t) END AS json),
+       events AS (
+         INSERT INTO outbox_events (id, type, data)
+         SELECT gen_random_uuid(), 'transaction.processed', json FROM claimed WHERE completed)
+       SELECT id, bank_id, external_id, direction, attempts, needs_fetch, void_requested,
+              details_url, bank_status, completed
+         FROM claimed ORDER BY next_attempt_at`,
       [CLAIM_BATCH, this.config.processing.leaseMs],
     );
-  }
-
-  /** Transactions that arrived whole (seed format): one statement marks the batch PROCESSED. */
-  private async completeSimple(rows: ClaimedRow[]): Promise<void> {
-    const ids = rows.map((r) => r.id);
-    // The change and its event commit together (one statement).
-    await this.dataSource.query(
-      `WITH done AS (
-         UPDATE transactions
-            SET status = 'PROCESSED', processed_at = now(), updated_at = now(), last_error = NULL
-          WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
-          RETURNING bank_sync_transaction_json(transactions) AS json)
-       INSERT INTO outbox_events (id, type, data)
-       SELECT gen_random_uuid(), 'transaction.processed', json FROM done`,
-      [ids],
-    );
-    this.processed.inc({ outcome: 'processed' }, ids.length);
-    await this.match(rows.filter((r) => r.direction === 'credit').map((r) => r.id));
   }
 
   private async processOne(row: ClaimedRow): Promise<void> {

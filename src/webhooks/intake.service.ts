@@ -79,7 +79,7 @@ SELECT i.ord, tx.external_id IS NOT NULL AS tx_written
 const MAX_BATCH = 500;
 // Few flushes in flight make bigger batches: one statement and one WAL flush carry more
 // deliveries (measured in bench/RESULTS.md).
-const MAX_CONCURRENT_FLUSHES = 2;
+const MAX_CONCURRENT_FLUSHES = Number(process.env.FLUSHES ?? 2);
 
 const eventKey = (i: { bankId: string; eventId: string }): string =>
   `${i.bankId}\u0000${i.eventId}`;

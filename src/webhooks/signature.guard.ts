@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
-import { BanksService, DEFAULT_BANK_ID } from '../banks/banks.service';
+import { BanksService, DEFAULT_BANK_ID, type ResolvedBank } from '../banks/banks.service';
 import { headerEventId, verifySignature } from '../banks/signature/signature-schemes';
 import { ProblemException, validationProblem } from '../common/problem';
 import { MetricsService } from '../metrics/metrics.service';
@@ -8,6 +8,13 @@ import type { WebhookRequest } from './delivery';
 import { upEventId } from './up-intake';
 
 const MAX_EVENT_ID = 200;
+
+/** `req.is('application/json')`, with the usual exact header answered without parsing it. */
+function isJson(req: WebhookRequest): boolean {
+  const type = req.headers['content-type'];
+  if (type === 'application/json' || type === 'application/json; charset=utf-8') return true;
+  return req.is('application/json') === 'application/json';
+}
 
 /** Headers kept with the raw event: enough to audit a delivery, nothing secret. */
 function keptHeaders(req: WebhookRequest, names: string[]): Record<string, string> {
@@ -38,9 +45,9 @@ export class SignatureGuard implements CanActivate {
     );
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const req = context.switchToHttp().getRequest<WebhookRequest>();
-    if (!req.is('application/json')) {
+    if (!isJson(req)) {
       throw new ProblemException(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         'unsupported-media-type',
@@ -57,7 +64,13 @@ export class SignatureGuard implements CanActivate {
     }
     const param: unknown = req.params.bankId;
     const bankId = typeof param === 'string' ? param : DEFAULT_BANK_ID;
-    const bank = await this.banks.resolve(bankId);
+    // Banks are cached: the usual delivery is checked without waiting on anything.
+    const cached = this.banks.cached(bankId);
+    if (cached !== undefined) return this.verify(req, bankId, cached);
+    return this.banks.resolve(bankId).then((bank) => this.verify(req, bankId, bank));
+  }
+
+  private verify(req: WebhookRequest, bankId: string, bank: ResolvedBank | null): boolean {
     if (!bank) {
       this.rejected.inc({ bank: '(unknown)', reason: 'unknown_bank' });
       throw new ProblemException(

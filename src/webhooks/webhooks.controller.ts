@@ -13,7 +13,7 @@ import type { IntakeOutcome, WebhookRequest } from './delivery';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
-import { BankThrottleGuard, ClientThrottleGuard } from './webhook-throttle';
+import { BankRateLimitGuard, ClientRateLimitGuard } from './webhook-rate-limit';
 import { SeedWebhookBodyDto, WebhookAckDto } from './webhooks.dto';
 
 const DOC_RESPONSES = [
@@ -80,7 +80,7 @@ const decorate =
 @Public()
 @Controller('webhooks')
 // Order matters: the client limit before the signature check, the bank limit after it.
-@UseGuards(ClientThrottleGuard, SignatureGuard, BankThrottleGuard)
+@UseGuards(ClientRateLimitGuard, SignatureGuard, BankRateLimitGuard)
 @UseInterceptors(IdempotencyInterceptor)
 export class WebhooksController {
   constructor(private readonly intake: IntakeService) {}

@@ -1,35 +1,23 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { BanksModule } from '../banks/banks.module';
-import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
 import { UpIntake } from './up-intake';
-import {
-  BankThrottleGuard,
-  ClientThrottleGuard,
-  webhookThrottlerOptions,
-} from './webhook-throttle';
+import { BankRateLimitGuard, ClientRateLimitGuard, WebhookRateLimits } from './webhook-rate-limit';
 import { WebhooksController } from './webhooks.controller';
 
 @Module({
-  imports: [
-    BanksModule,
-    TransactionsModule,
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => webhookThrottlerOptions(config.webhookRateLimit),
-    }),
-  ],
+  imports: [BanksModule, TransactionsModule],
   controllers: [WebhooksController],
   providers: [
     IntakeService,
     UpIntake,
-    ClientThrottleGuard,
+    WebhookRateLimits,
+    ClientRateLimitGuard,
     SignatureGuard,
-    BankThrottleGuard,
+    BankRateLimitGuard,
     IdempotencyInterceptor,
   ],
   exports: [IntakeService],

@@ -60,7 +60,7 @@ async function addAcme(t: TestApp): Promise<void> {
   expect(res.status).toBe(201);
 }
 
-describe('webhook rate limits (@nestjs/throttler), per bank and per client', () => {
+describe('webhook rate limits, per bank and per client', () => {
   it('throttles one bank with 429 + Retry-After without touching another bank', async () => {
     const t = await startTestApp({
       WEBHOOK_SECRET,

@@ -10,6 +10,7 @@ import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
 import { requestLog } from './logging/request-log';
+import { webhookBody } from './webhooks/webhook-body';
 import { pendingMigrations } from './health/health.service';
 
 export interface CreateAppOptions {
@@ -48,6 +49,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   );
   app.useLogger(app.get(Logger));
   app.use(requestLog(() => PinoLogger.root));
+  // Webhook bodies first through the intake's own reader; whatever it leaves, body-parser takes.
+  app.use('/webhooks', webhookBody(options.config.maxBodyBytes));
   app.useBodyParser('json', { limit: options.config.maxBodyBytes });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ProblemFilter());

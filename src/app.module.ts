@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { BanksModule } from './banks/banks.module';
+import { LoadGauge } from './common/load-gauge';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
 import { EventsModule } from './events/events.module';
@@ -50,8 +51,8 @@ export class AppModule {
         ReconciliationModule,
         StatsModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [{ provide: APP_CONFIG, useValue: config }, LoadGauge],
+      exports: [APP_CONFIG, LoadGauge],
       global: true,
     };
   }

@@ -116,6 +116,7 @@ describe('webhook intake (seed format, default bank)', () => {
   it('400 for malformed JSON', async () => {
     const res = await sendSigned(t, '{"transaction_id": ', 'evt_malformed');
     expect(res.status).toBe(400);
+    expect(res.body.type).toBe('/problems/malformed-json');
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 
@@ -185,6 +186,36 @@ describe('webhook intake (seed format, default bank)', () => {
       body: 'amount=5',
     });
     expect(res.status).toBe(415);
+  });
+
+  // The intake reads plain `application/json` bodies itself (webhook-body.ts); any other JSON
+  // content type goes through body-parser. Both must answer every body the same way.
+  it.each([
+    ['malformed JSON', '{"transaction_id": '],
+    ['a number at the top', '123'],
+    ['a string at the top', '"INV-001"'],
+    ['an array at the top', '[]'],
+    ['an empty body', ''],
+    ['leading whitespace before a valid body', ` \n\t${JSON.stringify(seedBody())}`],
+  ])('answers %s the same with and without body-parser', async (_, raw) => {
+    const fast = await sendSigned(t, raw, `evt_fast_${Math.random()}`);
+    const parser = await sendSigned(t, raw, `evt_parser_${Math.random()}`, {
+      headers: { 'content-type': 'application/json; charset="utf-8"' },
+    });
+    expect(fast.status).toBe(parser.status);
+    expect(fast.body.type).toBe(parser.body.type);
+    expect(fast.status).toBe(raw.includes('"transaction_id":"txn_001"') ? 202 : 400);
+  });
+
+  it('413 on both paths', async () => {
+    const big = JSON.stringify(seedBody({ description: 'x'.repeat(1.1 * 1024 * 1024) }));
+    for (const type of ['application/json', 'application/json; charset="utf-8"']) {
+      const res = await sendSigned(t, big, `evt_big_${type.length}`, {
+        headers: { 'content-type': type },
+      });
+      expect(res.status).toBe(413);
+      expect(res.body.type).toBe('/problems/body-too-large');
+    }
   });
 
   it('stores 50 concurrent identical deliveries once; exactly one says deduped: false', async () => {

@@ -1,11 +1,24 @@
 import type { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WorkSignal } from '../transactions/work-signal';
+import type { LoadGauge } from './load-gauge';
+
+const DEFER_STEP_MS = 50;
+
+/** Gives way to webhook intake: wait while `gauge` says saturated, at most `maxDeferMs`. */
+export interface YieldOptions {
+  gauge: LoadGauge;
+  maxDeferMs: number;
+}
 
 /**
  * A background loop of one instance: `tick()` does one batch and says how much it did; when it
  * did nothing the loop sleeps until woken or `idleMs` passes. Errors (the database away) are
  * logged and waited out; the loop never crashes the process. Shutdown waits for the batch in
  * hand, so nothing claimed is abandoned mid-write by an orderly stop.
+ *
+ * With `yieldTo`, a batch waits while the instance is saturated by webhook deliveries, but
+ * never longer than `maxDeferMs`: under a burst the loop still does one batch per
+ * `maxDeferMs`, and catches up at full speed once the burst is over.
  */
 export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   protected abstract readonly logger: Logger;
@@ -23,6 +36,7 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
     private readonly idleMs: number,
     private readonly fullBatch = Number.POSITIVE_INFINITY,
     private readonly lingerMs = 0,
+    private readonly yieldTo: YieldOptions | null = null,
   ) {}
 
   /** One batch; returns how many items it handled (0: nothing due). */
@@ -40,9 +54,20 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
     await this.loop;
   }
 
+  private async giveWay(): Promise<void> {
+    if (!this.yieldTo || this.yieldTo.maxDeferMs <= 0) return;
+    const { gauge, maxDeferMs } = this.yieldTo;
+    for (let waited = 0; waited < maxDeferMs && this.running && gauge.isSaturated();) {
+      await new Promise((resolve) => setTimeout(resolve, DEFER_STEP_MS));
+      waited += DEFER_STEP_MS;
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       try {
+        await this.giveWay();
+        if (!this.running) break;
         const handled = await this.tick();
         if (handled === 0) await this.wake.wait(this.idleMs);
         else if (handled < this.fullBatch && this.lingerMs > 0 && this.running) {

@@ -68,8 +68,34 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/**
+ * The body-parser error type behind an error, if any. Nest's Express adapter wraps those
+ * errors in an HttpException (keeping the original as `cause`), which would otherwise be
+ * answered as a bare `about:blank` instead of the specific problem type.
+ */
+function bodyParserType(err: unknown): string | null {
+  for (const e of [err, (err as { cause?: unknown } | null)?.cause]) {
+    const type = (e as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) return type;
+  }
+  return null;
+}
+
 export function problemFor(err: unknown): { body: ProblemBody; log: boolean } {
   if (err instanceof ProblemException) return { body: err.toBody(), log: false };
+  const type = bodyParserType(err);
+  if (type !== null) {
+    const known = BODY_PARSER_ERRORS[type];
+    return {
+      body: {
+        type: `/problems/${known.slug}`,
+        title: statusTitle(known.status),
+        status: known.status,
+        detail: known.detail,
+      },
+      log: false,
+    };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const response = err.getResponse();
@@ -81,19 +107,6 @@ export function problemFor(err: unknown): { body: ProblemBody; log: boolean } {
     return {
       body: { type: 'about:blank', title: statusTitle(status), status, detail },
       log: status >= 500,
-    };
-  }
-  const type = (err as { type?: unknown } | null)?.type;
-  if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) {
-    const known = BODY_PARSER_ERRORS[type];
-    return {
-      body: {
-        type: `/problems/${known.slug}`,
-        title: statusTitle(known.status),
-        status: known.status,
-        detail: known.detail,
-      },
-      log: false,
     };
   }
   if (isDatabaseUnavailable(err)) {

@@ -93,6 +93,12 @@ class EnvironmentSchema {
   PROCESSING_LEASE_MS = 60_000;
 
   @Transform(toInt)
+  @IsInt({ message: 'BACKGROUND_MAX_DEFER_MS must be a whole number of milliseconds (0: never)' })
+  @Min(0, { message: 'BACKGROUND_MAX_DEFER_MS must be a whole number of milliseconds (0: never)' })
+  @Max(60_000, { message: 'BACKGROUND_MAX_DEFER_MS must be at most 60000' })
+  BACKGROUND_MAX_DEFER_MS = 1000;
+
+  @Transform(toInt)
   @IsInt({ message: 'PULL_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'PULL_TIMEOUT_MS must be at least 100' })
   PULL_TIMEOUT_MS = 10_000;
@@ -149,6 +155,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   embeddedPgPort: number;
   workerEnabled: boolean;
+  /** How long a background batch may wait while webhook intake saturates the instance. */
+  backgroundMaxDeferMs: number;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
   pull: { timeoutMs: number; retries: number };
   /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
@@ -195,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: schema.LOG_LEVEL,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     workerEnabled: schema.WORKER_ENABLED === 'true',
+    backgroundMaxDeferMs: schema.BACKGROUND_MAX_DEFER_MS,
     processing: {
       maxAttempts: schema.PROCESSING_MAX_ATTEMPTS,
       backoffMs: schema.PROCESSING_BACKOFF_MS,

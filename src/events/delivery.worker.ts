@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { BackgroundLoop } from '../common/background-loop';
+import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
@@ -43,8 +44,12 @@ export class DeliveryWorker extends BackgroundLoop {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     signal: DeliverySignal,
     metrics: MetricsService,
+    gauge: LoadGauge,
   ) {
-    super(config.workerEnabled, signal, IDLE_POLL_MS);
+    super(config.workerEnabled, signal, IDLE_POLL_MS, undefined, 0, {
+      gauge,
+      maxDeferMs: config.backgroundMaxDeferMs,
+    });
     this.outcomes = metrics.counter(
       'bank_sync_event_deliveries_total',
       'Outbound webhook attempts by outcome (delivered, retried, dead_lettered)',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BackgroundLoop } from '../common/background-loop';
+import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { WorkSignal } from '../transactions/work-signal';
 import { MetricsService } from '../metrics/metrics.service';
@@ -25,9 +26,13 @@ export class OutboxRelay extends BackgroundLoop {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(EVENT_SINKS) private readonly sinks: EventSink[],
     metrics: MetricsService,
+    gauge: LoadGauge,
   ) {
     // Polled: events are written by many statements; a wake-up from each is not worth it.
-    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100);
+    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100, {
+      gauge,
+      maxDeferMs: config.backgroundMaxDeferMs,
+    });
     this.relayed = metrics.counter(
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',

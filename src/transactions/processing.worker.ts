@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
 import { BackgroundLoop } from '../common/background-loop';
+import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { TRANSACTION_MATCHER, type TransactionMatcher } from './transaction-matcher';
@@ -50,8 +51,12 @@ export class ProcessingWorker extends BackgroundLoop {
     private readonly banks: BanksService,
     signal: WorkSignal,
     metrics: MetricsService,
+    gauge: LoadGauge,
   ) {
-    super(config.workerEnabled, signal, IDLE_POLL_MS, CLAIM_BATCH, LINGER_MS);
+    super(config.workerEnabled, signal, IDLE_POLL_MS, CLAIM_BATCH, LINGER_MS, {
+      gauge,
+      maxDeferMs: config.backgroundMaxDeferMs,
+    });
     this.processed = metrics.counter(
       'bank_sync_transactions_processed_total',
       'Transactions processed by the background worker, by outcome',

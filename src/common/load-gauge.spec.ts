@@ -1,0 +1,53 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { LoadGauge } from './load-gauge';
+
+/** A gauge on a hand-driven clock and event loop. */
+class FakeGauge extends LoadGauge {
+  clock = 0;
+  active = 0;
+  idle = 0;
+
+  /** `ms` pass with the loop busy this fraction of them. */
+  pass(ms: number, busy: number): void {
+    this.clock += ms;
+    this.active += ms * busy;
+    this.idle += ms * (1 - busy);
+  }
+
+  protected override now(): number {
+    return this.clock;
+  }
+
+  protected override utilization(): EventLoopUtilization {
+    return { active: this.active, idle: this.idle, utilization: 0 };
+  }
+}
+
+describe('LoadGauge', () => {
+  it('is saturated only when the loop is busy and deliveries keep arriving', () => {
+    const g = new FakeGauge();
+    expect(g.isSaturated()).toBe(false); // first sample
+
+    // Busy, with a burst of deliveries.
+    g.pass(300, 0.95);
+    for (let i = 0; i < 100; i++) g.delivered();
+    expect(g.isSaturated()).toBe(true);
+    // Within the window the answer is kept.
+    g.pass(100, 0.1);
+    expect(g.isSaturated()).toBe(true);
+
+    // Busy, but no deliveries: background work itself is what keeps the loop busy.
+    g.pass(300, 0.99);
+    expect(g.isSaturated()).toBe(false);
+
+    // Deliveries, but the loop has room.
+    g.pass(300, 0.5);
+    for (let i = 0; i < 100; i++) g.delivered();
+    expect(g.isSaturated()).toBe(false);
+
+    // A trickle of deliveries on a busy loop is not a burst.
+    g.pass(300, 0.95);
+    for (let i = 0; i < 5; i++) g.delivered();
+    expect(g.isSaturated()).toBe(false);
+  });
+});

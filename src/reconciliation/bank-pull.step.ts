@@ -123,7 +123,6 @@ function toItem(bankId: string, p: PulledTransaction): IntakeItem {
     eventId: `pull:${p.externalId}:${sha.subarray(0, 8).toString('hex')}`,
     eventType: 'pull',
     body,
-    sha,
     headers: {},
     tx: p.tx,
     source: 'pull',

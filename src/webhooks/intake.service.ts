@@ -19,7 +19,6 @@ export interface IntakeItem {
   eventId: string;
   eventType: string | null;
   body: Buffer;
-  sha: Buffer;
   headers: Record<string, string>;
   tx: NormalizedTransaction;
   source: TransactionSource;
@@ -35,17 +34,17 @@ export interface IntakeItem {
 // Uniqueness comes from the two unique indexes; ON CONFLICT makes replays and races no-ops.
 const INTAKE_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::jsonb[],
-                       $7::text[], $8::numeric[], $9::text[], $10::text[], $11::timestamptz[],
-                       $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-                       $18::text[], $19::int[])
-    AS i(bank_id, event_id, event_type, body, body_sha256, headers, external_id, amount, currency,
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[],
+                       $6::text[], $7::numeric[], $8::text[], $9::text[], $10::timestamptz[],
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                       $17::text[], $18::int[])
+    AS i(bank_id, event_id, event_type, body, headers, external_id, amount, currency,
          direction, occurred_at, reference, description, counterparty, raw_text, bank_status,
          source, status, ord)
 ), ev AS (
   INSERT INTO webhook_events (bank_id, event_id, event_type, body, body_sha256, headers,
                               external_transaction_id)
-  SELECT bank_id, event_id, event_type, body, body_sha256, headers, external_id FROM input
+  SELECT bank_id, event_id, event_type, body, sha256(body), headers, external_id FROM input
   ON CONFLICT (bank_id, event_id) DO NOTHING
   RETURNING bank_id, event_id
 ), tx AS (
@@ -121,7 +120,6 @@ export class IntakeService {
       eventId: delivery.eventId,
       eventType: null,
       body: delivery.rawBody,
-      sha: sha256(delivery.rawBody),
       headers: delivery.headers,
       tx: normalized.tx,
       source: 'webhook',
@@ -153,20 +151,19 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const { rows } = await pool.query<{ ord: number; tx_written: boolean }>({
-      name: 'bank-sync-intake-v1',
+      name: 'bank-sync-intake-v2',
       text: INTAKE_SQL,
       values: [
         unique.map((i) => i.bankId),
         unique.map((i) => i.eventId),
         unique.map((i) => i.eventType),
         unique.map((i) => i.body),
-        unique.map((i) => i.sha),
         unique.map((i) => JSON.stringify(i.headers)),
         unique.map((i) => i.tx.externalId),
         unique.map((i) => i.tx.amount),
         unique.map((i) => i.tx.currency),
         unique.map((i) => i.tx.direction),
-        unique.map((i) => i.tx.occurredAt),
+        unique.map((i) => i.tx.occurredAt.toISOString()),
         unique.map((i) => i.tx.reference),
         unique.map((i) => i.tx.description),
         unique.map((i) => i.tx.counterparty),
@@ -184,15 +181,22 @@ export class IntakeService {
       const key = eventKey(item);
       const ord = ordByKey.get(key) as number;
       const insertedNow = inserted.has(ord);
-      const reference = insertedNow ? unique[ord].sha : storedSha.get(key);
-      if (!reference) {
-        // Neither inserted nor found: never answer 409 for an event that may not be stored.
-        throw new ProblemException(503, 'intake-retry', 'The event could not be stored; retry');
-      }
       const stored = insertedNow && unique[ord] === item;
+      let sameBody: boolean;
+      if (insertedNow) {
+        // Stored by this batch, by this item or by an identical event id before it.
+        sameBody = stored || unique[ord].body.equals(item.body);
+      } else {
+        const reference = storedSha.get(key);
+        if (!reference) {
+          // Neither inserted nor found: never answer 409 for an event that may not be stored.
+          throw new ProblemException(503, 'intake-retry', 'The event could not be stored; retry');
+        }
+        sameBody = reference.equals(sha256(item.body));
+      }
       return {
         stored,
-        sameBody: stored || reference.equals(item.sha),
+        sameBody,
         transactionWritten: stored && txWritten.has(ord),
         eventId: item.eventId,
         externalTransactionId: item.tx.externalId,

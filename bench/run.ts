@@ -78,7 +78,8 @@ const SIZES = (option('sizes') ?? (QUICK ? '10000' : '10000,100000,1000000'))
 const PROFILE_S = QUICK ? 5 : 10;
 const PROFILE = !flag('no-profile');
 const VARIANTS = flag('variants') || (!QUICK && !flag('no-variants'));
-// A/B runs while tuning: (a') and the service only, with the service's env from --env=K=V,K=V.
+// A/B runs while tuning: (a') (unless --no-nest) and the service only, with the service's env
+// from --env=K=V,K=V.
 const INGEST_ONLY = flag('ingest-only');
 const EXTRA_ENV = Object.fromEntries(
   (option('env') ?? '')
@@ -968,9 +969,12 @@ async function main(): Promise<void> {
 
 /** `--ingest-only`: (a') then the service, the ratio, and the loss check; no files written. */
 async function ingestOnly(): Promise<void> {
-  const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
-  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
-  await stop(nest.child);
+  let nest_: Fire | null = null;
+  if (!flag('no-nest')) {
+    const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
+    nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
+    await stop(nest.child);
+  }
   const svc = await startService('ingest-only', await freePort(), {
     env: EXTRA_ENV,
     nodeArgs: flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : [],
@@ -986,7 +990,8 @@ async function ingestOnly(): Promise<void> {
     log(`profile summary (also in bench/.work/profile-summary.txt):\n${text}`);
   }
   log(
-    `ingest ${r.rps.toFixed(0)}/s, (a') ${nest_.rps.toFixed(0)}/s, ratio ${ratio(r.rps, nest_.rps)}, ` +
+    `ingest ${r.rps.toFixed(0)}/s, (a') ${nest_?.rps.toFixed(0) ?? '-'}/s, ` +
+      `ratio ${nest_ ? ratio(r.rps, nest_.rps) : '-'}, ` +
       `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}`,
   );
   if (lost > 0 || r.errors > 0) process.exitCode = 1;

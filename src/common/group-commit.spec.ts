@@ -52,4 +52,37 @@ describe('GroupCommitter', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
   });
+
+  it('starts a second flush in flight only once minExtraBatch items wait', async () => {
+    const batches: number[][] = [];
+    const gates: Array<() => void> = [];
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push(items);
+        await new Promise<void>((r) => gates.push(r));
+        return items;
+      },
+      100,
+      2,
+      3,
+    );
+    const all = [gc.submit(1)]; // flushed alone at once
+    all.push(gc.submit(2), gc.submit(3)); // 2 waiting: not enough for a second flush
+    expect(batches).toEqual([[1]]);
+    all.push(gc.submit(4)); // 3 waiting: the second flush starts while the first is in flight
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    all.push(gc.submit(5)); // 2 in flight: waits for one of them
+    expect(batches).toHaveLength(2);
+    gates[0]();
+    await all[0];
+    await new Promise((r) => setImmediate(r));
+    // One still in flight and a single item waiting: it waits rather than go alone beside it.
+    expect(batches).toHaveLength(2);
+    gates[1]();
+    await all[1];
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    gates[2]();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5]);
+  });
 });

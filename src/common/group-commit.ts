@@ -8,10 +8,16 @@ export class GroupCommitter<T, R> {
   private queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   private inflight = 0;
 
+  /**
+   * @param maxConcurrent flushes in flight at most
+   * @param minExtraBatch a flush beyond the first in flight starts only with this many items
+   *   waiting: overlapping round trips hide latency, but not at the price of tiny batches
+   */
   constructor(
     private readonly flush: (items: T[]) => Promise<R[]>,
     private readonly maxBatch: number,
     private readonly maxConcurrent: number,
+    private readonly minExtraBatch = 1,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -22,7 +28,11 @@ export class GroupCommitter<T, R> {
   }
 
   private kick(): void {
-    while (this.inflight < this.maxConcurrent && this.queue.length > 0) {
+    while (
+      this.queue.length > 0 &&
+      (this.inflight === 0 ||
+        (this.inflight < this.maxConcurrent && this.queue.length >= this.minExtraBatch))
+    ) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.inflight++;
       this.flush(batch.map((b) => b.item))

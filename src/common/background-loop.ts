@@ -4,7 +4,7 @@ import type { LoadGauge } from './load-gauge';
 
 const DEFER_STEP_MS = 50;
 
-/** Gives way to webhook intake: wait while `gauge` says saturated, at most `maxDeferMs`. */
+/** Gives way to webhook intake: wait while `gauge` says busy, at most `maxDeferMs`. */
 export interface YieldOptions {
   gauge: LoadGauge;
   maxDeferMs: number;
@@ -57,7 +57,7 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
   private async giveWay(): Promise<void> {
     if (!this.yieldTo || this.yieldTo.maxDeferMs <= 0) return;
     const { gauge, maxDeferMs } = this.yieldTo;
-    for (let waited = 0; waited < maxDeferMs && this.running && gauge.isSaturated();) {
+    for (let waited = 0; waited < maxDeferMs && this.running && gauge.isBusy();) {
       await new Promise((resolve) => setTimeout(resolve, DEFER_STEP_MS));
       waited += DEFER_STEP_MS;
     }

@@ -26,28 +26,40 @@ class FakeGauge extends LoadGauge {
 describe('LoadGauge', () => {
   it('is saturated only when the loop is busy and deliveries keep arriving', () => {
     const g = new FakeGauge();
-    expect(g.isSaturated()).toBe(false); // first sample
+    expect(g.isBusy()).toBe(false); // first sample
 
     // Busy, with a burst of deliveries.
     g.pass(300, 0.95);
     for (let i = 0; i < 100; i++) g.delivered();
-    expect(g.isSaturated()).toBe(true);
+    expect(g.isBusy()).toBe(true);
     // Within the window the answer is kept.
     g.pass(100, 0.1);
-    expect(g.isSaturated()).toBe(true);
+    expect(g.isBusy()).toBe(true);
 
     // Busy, but no deliveries: background work itself is what keeps the loop busy.
     g.pass(300, 0.99);
-    expect(g.isSaturated()).toBe(false);
+    expect(g.isBusy()).toBe(false);
 
     // Deliveries, but the loop has room.
     g.pass(300, 0.5);
     for (let i = 0; i < 100; i++) g.delivered();
-    expect(g.isSaturated()).toBe(false);
+    expect(g.isBusy()).toBe(false);
 
     // A trickle of deliveries on a busy loop is not a burst.
     g.pass(300, 0.95);
     for (let i = 0; i < 5; i++) g.delivered();
-    expect(g.isSaturated()).toBe(false);
+    expect(g.isBusy()).toBe(false);
+  });
+
+  it('is busy for as long as a reconciliation run is in progress', () => {
+    const g = new FakeGauge();
+    const end = g.runStarted();
+    expect(g.isBusy()).toBe(true);
+    g.pass(1000, 0);
+    expect(g.isBusy()).toBe(true);
+    end();
+    end(); // idempotent
+    g.pass(300, 0.1);
+    expect(g.isBusy()).toBe(false);
   });
 });

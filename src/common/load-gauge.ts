@@ -8,11 +8,13 @@ const BUSY_UTILIZATION = 0.7;
 const MIN_DELIVERIES = 25;
 
 /**
- * Whether this instance is saturated by webhook deliveries right now. Background loops ask it
- * before each batch: while banks are being answered as fast as the process can, a batch of
- * processing or relaying would only make those answers slower, and banks that time out retry,
- * which adds load. The queue is durable (PENDING rows, undispatched outbox rows), so deferring
- * a batch loses nothing; see `BackgroundLoop` for the bound on how long.
+ * Whether this instance is busy with foreground work right now: saturated by webhook
+ * deliveries, or running a reconciliation. Background loops ask it before each batch: while
+ * banks are being answered as fast as the process can, a batch of processing or relaying would
+ * only make those answers slower (and banks that time out retry, which adds load); during a
+ * run, the relay's work on the events the run writes would only make the run slower. The queues
+ * are durable (PENDING rows, undispatched outbox rows), so deferring a batch loses nothing; see
+ * `BackgroundLoop` for the bound on how long.
  */
 @Injectable()
 export class LoadGauge {
@@ -20,13 +22,25 @@ export class LoadGauge {
   private sampledAt = 0;
   private deliveries = 0;
   private saturated = false;
+  private runs = 0;
 
   /** Counts one webhook delivery received. */
   delivered(): void {
     this.deliveries++;
   }
 
-  isSaturated(): boolean {
+  /** A reconciliation run started here; call the returned function when it has ended. */
+  runStarted(): () => void {
+    this.runs++;
+    let ended = false;
+    return () => {
+      if (!ended) this.runs--;
+      ended = true;
+    };
+  }
+
+  isBusy(): boolean {
+    if (this.runs > 0) return true;
     const now = this.now();
     if (this.sample === null) {
       this.sample = this.utilization();

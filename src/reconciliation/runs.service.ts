@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { LoadGauge } from '../common/load-gauge';
 import { ProblemException } from '../common/problem';
 import { emitEvents } from '../events/outbox';
 import { BATCH_SIZE, MatchEngine } from './match-engine';
@@ -26,6 +27,7 @@ export class RunsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RUN_PULL_STEP) private readonly pullStep: RunPullStep,
+    private readonly gauge: LoadGauge,
   ) {
     this.engine = new MatchEngine(dataSource);
   }
@@ -44,9 +46,13 @@ export class RunsService {
         [RUN_LOCK_KEY],
       );
       if (!locked) throw await this.inProgress(qr);
+      // Background batches (the relay above all: a run writes an event per paid invoice) wait
+      // while the run is going; they catch up when it is done.
+      const ended = this.gauge.runStarted();
       try {
         return await this.runLocked(qr, trigger, startedBy);
       } finally {
+        ended();
         await qr.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
       }
     } finally {

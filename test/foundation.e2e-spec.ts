@@ -178,6 +178,12 @@ describe('foundation', () => {
         scheme: 'bearer',
       });
       expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health', '/api-keys']));
+      // The UI's script and static assets are served too (its routes live in a router of their
+      // own, see common/swagger.ts), and the prefix check lets the API's routes through.
+      expect((await t.request('GET', '/docs/swagger-ui-init.js')).status).toBe(200);
+      expect((await t.request('GET', '/docs/swagger-ui-bundle.js')).status).toBe(200);
+      expect((await t.request('GET', '/docs-yaml')).status).toBe(200);
+      expect((await t.request('GET', '/health')).status).toBe(200);
     });
   });
 });

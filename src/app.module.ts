@@ -33,6 +33,7 @@ export class AppModule {
           forRoutes: [],
           pinoHttp: {
             level: config.logLevel,
+
             redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
           },
         }),

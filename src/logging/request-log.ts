@@ -46,7 +46,9 @@ export function requestLog(logger: () => Logger) {
     log[level](
       {
         req: requestSummary(req),
-        res: { statusCode: this.statusCode },
+        // Not under `res`: pino-http's `res` serializer expects a live response and would log
+        // statusCode null for a plain object.
+        statusCode: this.statusCode,
         responseTime: Math.round(performance.now() - (req.startedAt ?? 0)),
       },
       this.statusCode >= 500 ? 'request errored' : 'request completed',

@@ -202,6 +202,15 @@ describe('security: roles on every route, secrets in no response and no log line
     const log = readFileSync(logFile, 'utf8');
     expect(log.split('\n').length).toBeGreaterThan(100); // the requests above were logged
     expect(log).toContain('/webhooks/acme/transactions');
+    // One line per request, with the status it was answered with (202 at debug, 401 at info).
+    const lines = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { req?: { url?: string }; statusCode?: number });
+    const answered = lines
+      .filter((l) => l.req?.url === '/webhooks/acme/transactions')
+      .map((l) => l.statusCode);
+    expect(answered).toEqual(expect.arrayContaining([202, 401]));
     const secrets = [
       WEBHOOK_SECRET,
       ADMIN_KEY,

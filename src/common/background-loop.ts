@@ -1,13 +1,19 @@
 import type { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WorkSignal } from '../transactions/work-signal';
+import type { AppConfig } from '../config/config';
 import type { LoadGauge } from './load-gauge';
 
 const DEFER_STEP_MS = 50;
 
-/** Gives way to webhook intake: wait while `gauge` says busy, at most `maxDeferMs`. */
+/** Gives way to foreground work: wait while `gauge` says busy, at most `maxDeferMs`. */
 export interface YieldOptions {
   gauge: LoadGauge;
   maxDeferMs: number;
+}
+
+/** The give-way settings every background loop of the service uses. */
+export function yieldTo(gauge: LoadGauge, config: AppConfig): YieldOptions {
+  return { gauge, maxDeferMs: config.backgroundMaxDeferMs };
 }
 
 /**
@@ -16,7 +22,7 @@ export interface YieldOptions {
  * logged and waited out; the loop never crashes the process. Shutdown waits for the batch in
  * hand, so nothing claimed is abandoned mid-write by an orderly stop.
  *
- * With `yieldTo`, a batch waits while the instance is saturated by webhook deliveries, but
+ * With `giveWayTo`, a batch waits while the instance is busy (a webhook burst, a run), but
  * never longer than `maxDeferMs`: under a burst the loop still does one batch per
  * `maxDeferMs`, and catches up at full speed once the burst is over.
  */
@@ -36,7 +42,7 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
     private readonly idleMs: number,
     private readonly fullBatch = Number.POSITIVE_INFINITY,
     private readonly lingerMs = 0,
-    private readonly yieldTo: YieldOptions | null = null,
+    private readonly giveWayTo: YieldOptions | null = null,
   ) {}
 
   /** One batch; returns how many items it handled (0: nothing due). */
@@ -55,8 +61,8 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
   }
 
   private async giveWay(): Promise<void> {
-    if (!this.yieldTo || this.yieldTo.maxDeferMs <= 0) return;
-    const { gauge, maxDeferMs } = this.yieldTo;
+    if (!this.giveWayTo || this.giveWayTo.maxDeferMs <= 0) return;
+    const { gauge, maxDeferMs } = this.giveWayTo;
     for (let waited = 0; waited < maxDeferMs && this.running && gauge.isBusy();) {
       await new Promise((resolve) => setTimeout(resolve, DEFER_STEP_MS));
       waited += DEFER_STEP_MS;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop } from '../common/background-loop';
+import { BackgroundLoop, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
@@ -46,10 +46,7 @@ export class DeliveryWorker extends BackgroundLoop {
     metrics: MetricsService,
     gauge: LoadGauge,
   ) {
-    super(config.workerEnabled, signal, IDLE_POLL_MS, undefined, 0, {
-      gauge,
-      maxDeferMs: config.backgroundMaxDeferMs,
-    });
+    super(config.workerEnabled, signal, IDLE_POLL_MS, undefined, 0, yieldTo(gauge, config));
     this.outcomes = metrics.counter(
       'bank_sync_event_deliveries_total',
       'Outbound webhook attempts by outcome (delivered, retried, dead_lettered)',

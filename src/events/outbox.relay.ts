@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop } from '../common/background-loop';
+import { BackgroundLoop, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { WorkSignal } from '../transactions/work-signal';
@@ -29,10 +29,7 @@ export class OutboxRelay extends BackgroundLoop {
     gauge: LoadGauge,
   ) {
     // Polled: events are written by many statements; a wake-up from each is not worth it.
-    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100, {
-      gauge,
-      maxDeferMs: config.backgroundMaxDeferMs,
-    });
+    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100, yieldTo(gauge, config));
     this.relayed = metrics.counter(
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
-import { BackgroundLoop } from '../common/background-loop';
+import { BackgroundLoop, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -53,10 +53,14 @@ export class ProcessingWorker extends BackgroundLoop {
     metrics: MetricsService,
     gauge: LoadGauge,
   ) {
-    super(config.workerEnabled, signal, IDLE_POLL_MS, CLAIM_BATCH, LINGER_MS, {
-      gauge,
-      maxDeferMs: config.backgroundMaxDeferMs,
-    });
+    super(
+      config.workerEnabled,
+      signal,
+      IDLE_POLL_MS,
+      CLAIM_BATCH,
+      LINGER_MS,
+      yieldTo(gauge, config),
+    );
     this.processed = metrics.counter(
       'bank_sync_transactions_processed_total',
       'Transactions processed by the background worker, by outcome',

@@ -57,6 +57,17 @@ describe('security: roles on every route, secrets in no response and no log line
   const keys: Record<Role, string> = { viewer: '', operator: '', admin: ADMIN_KEY };
   const bankSecret = `acme-secret-${randomUUID()}`;
   const bankToken = `acme-token-${randomUUID()}`;
+  /** Every secret the service was given or made, and the staff keys' stored hashes. */
+  const knownSecrets = (): string[] => [
+    WEBHOOK_SECRET,
+    ADMIN_KEY,
+    bankSecret,
+    bankToken,
+    keys.viewer,
+    keys.operator,
+    sha256Hex(keys.viewer),
+    sha256Hex(keys.operator),
+  ];
   const responses: Array<{ what: string; text: string }> = [];
   const signatures: string[] = [];
 
@@ -163,16 +174,7 @@ describe('security: roles on every route, secrets in no response and no log line
       expect([path, res.status]).toEqual([path, 200]);
       responses.push({ what: `GET ${path}`, text: res.text });
     }
-    const secrets = [
-      WEBHOOK_SECRET,
-      ADMIN_KEY,
-      bankSecret,
-      bankToken,
-      keys.viewer,
-      keys.operator,
-      sha256Hex(keys.viewer),
-      sha256Hex(keys.operator),
-    ];
+    const secrets = knownSecrets();
     const leaks = responses.flatMap(({ what, text }) =>
       secrets.filter((s) => text.includes(s)).map((s) => `${what} shows ${s.slice(0, 6)}…`),
     );
@@ -211,17 +213,7 @@ describe('security: roles on every route, secrets in no response and no log line
       .filter((l) => l.req?.url === '/webhooks/acme/transactions')
       .map((l) => l.statusCode);
     expect(answered).toEqual(expect.arrayContaining([202, 401]));
-    const secrets = [
-      WEBHOOK_SECRET,
-      ADMIN_KEY,
-      bankSecret,
-      bankToken,
-      keys.viewer,
-      keys.operator,
-      sha256Hex(keys.viewer),
-      sha256Hex(keys.operator),
-      ...signatures,
-    ];
+    const secrets = [...knownSecrets(), ...signatures];
     const leaks = secrets.filter((s) => log.includes(s)).map((s) => `${s.slice(0, 6)}…`);
     expect(leaks).toEqual([]);
     recordFigures('security-logs', {

@@ -867,36 +867,23 @@ async function main(): Promise<void> {
   });
 
   const fmt = (v: number | null, d = 0): string => (v === null ? 'n/a' : v.toFixed(d));
+  const fireRow = (label: string, f: Fire, vs: string): string[] => [
+    label,
+    fmt(round(f.rps, 0)),
+    String(f.p50),
+    String(f.p99),
+    String(f.errors),
+    vs,
+  ];
   const out = [
     '',
     `Bank Sync bench (${QUICK ? 'quick' : 'full'}) — ${cpu.length} cores, ${cpu[0]?.model ?? ''}, node ${process.version}, PostgreSQL ${pgVersion}`,
     '',
     table([
       ['ingest, 32 connections', 'deliveries/s', 'p50 ms', 'p99 ms', 'errors', 'ingest / this'],
-      [
-        'service (guard, interceptor, commit)',
-        fmt(results.ingest.rps),
-        String(ingest.p50),
-        String(ingest.p99),
-        String(ingest.errors),
-        '1',
-      ],
-      [
-        '(a) bare node:http, HMAC + JSON',
-        fmt(results.ingest.limit_http_rps),
-        String(http_.p50),
-        String(http_.p99),
-        String(http_.errors),
-        fmt(results.ingest.ratio_to_http, 3),
-      ],
-      [
-        "(a') minimal NestJS route",
-        fmt(results.ingest.limit_nest_rps),
-        String(nest_.p50),
-        String(nest_.p99),
-        String(nest_.errors),
-        fmt(results.ingest.ratio_to_nest, 3),
-      ],
+      fireRow('service (guard, interceptor, commit)', ingest, '1'),
+      fireRow('(a) bare node:http, HMAC + JSON', http_, fmt(results.ingest.ratio_to_http, 3)),
+      fireRow("(a') minimal NestJS route", nest_, fmt(results.ingest.ratio_to_nest, 3)),
       [
         `(b) PostgreSQL, pgbench best (${bestPg?.clients ?? '-'} clients)`,
         fmt(results.ingest.limit_pg_rps),
@@ -905,30 +892,8 @@ async function main(): Promise<void> {
         '',
         fmt(results.ingest.ratio_to_pg, 3),
       ],
-      ...(logged
-        ? [
-            [
-              'service with LOG_LEVEL=info',
-              fmt(logged.rps),
-              String(logged.p50),
-              String(logged.p99),
-              String(logged.errors),
-              '',
-            ],
-          ]
-        : []),
-      ...(noWorker
-        ? [
-            [
-              'service with WORKER_ENABLED=false',
-              fmt(noWorker.rps),
-              String(noWorker.p50),
-              String(noWorker.p99),
-              String(noWorker.errors),
-              '',
-            ],
-          ]
-        : []),
+      ...(logged ? [fireRow('service with LOG_LEVEL=info', logged, '')] : []),
+      ...(noWorker ? [fireRow('service with WORKER_ENABLED=false', noWorker, '')] : []),
     ]),
     '',
     `every 202 in the database: ${lost === 0 ? 'yes' : `NO, ${lost} missing`} (${acceptedIds.length} accepted incl. warm-up)`,

@@ -21,7 +21,7 @@ function requestSummary(req: Request & { id?: string }): Record<string, unknown>
  */
 type LoggedRequest = Request & { id?: string; startedAt?: number };
 
-export function requestLevel(url: string | undefined, status: number): Level {
+function requestLevel(url: string | undefined, status: number): Level {
   if (status >= 500) return 'error';
   if (status < 300 && url?.startsWith('/webhooks/')) return 'debug';
   return 'info';

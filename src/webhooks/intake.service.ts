@@ -87,7 +87,7 @@ const MIN_EXTRA_BATCH = 10;
 const eventKey = (i: { bankId: string; eventId: string }): string =>
   `${i.bankId}\u0000${i.eventId}`;
 
-export function sha256(bytes: Buffer): Buffer {
+function sha256(bytes: Buffer): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 

@@ -6,14 +6,15 @@ import { ProblemException, validationProblem } from '../common/problem';
 import { MetricsService } from '../metrics/metrics.service';
 import type { WebhookRequest } from './delivery';
 import { upEventId } from './up-intake';
+import { isPlainJson } from './webhook-body';
 
 const MAX_EVENT_ID = 200;
 
 /** `req.is('application/json')`, with the usual exact header answered without parsing it. */
 function isJson(req: WebhookRequest): boolean {
-  const type = req.headers['content-type'];
-  if (type === 'application/json' || type === 'application/json; charset=utf-8') return true;
-  return req.is('application/json') === 'application/json';
+  return (
+    isPlainJson(req.headers['content-type']) || req.is('application/json') === 'application/json'
+  );
 }
 
 /** Headers kept with the raw event: enough to audit a delivery, nothing secret. */

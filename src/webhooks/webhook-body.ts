@@ -7,8 +7,12 @@ function bodyError(status: number, type: string, message: string): Error {
   return Object.assign(new Error(message), { status, statusCode: status, expose: true, type });
 }
 
-/** The Content-Type every bank sends, answered without parsing the header. */
 const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8']);
+
+/** The Content-Type every bank sends, recognized without parsing the header. */
+export function isPlainJson(type: string | undefined): boolean {
+  return type !== undefined && PLAIN_JSON.has(type.toLowerCase());
+}
 
 /**
  * Reads a webhook delivery's body on the intake's fast path: the raw bytes (signatures are
@@ -24,8 +28,7 @@ export function webhookBody(limit: number) {
     const type = req.headers['content-type'];
     if (
       req.method !== 'POST' ||
-      type === undefined ||
-      !PLAIN_JSON.has(type.toLowerCase()) ||
+      !isPlainJson(type) ||
       req.headers['content-encoding'] !== undefined ||
       req.headers['transfer-encoding'] !== undefined
     ) {

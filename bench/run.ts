@@ -32,10 +32,12 @@ import { drawChart } from './chart';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
 import {
   type Child,
+  cpuSeconds,
   freePort,
   http,
   log,
   memOf,
+  postgresCpuSeconds,
   resetPeak,
   round,
   rssSampler,
@@ -108,6 +110,10 @@ interface Fire {
   errors: number;
   statuses: Record<string, number>;
   seconds: number;
+  /** CPU time of the server process per answered delivery (µs) during the phase, if known. */
+  cpu_us?: number;
+  /** The same for all PostgreSQL processes (service phases only). */
+  pg_cpu_us?: number;
 }
 
 /**
@@ -167,20 +173,33 @@ async function fire(
 }
 
 /** Warm-up (not counted), then the measured phase. */
+/**
+ * Warm-up (not counted), then the measured phase. With the server's pid, also the CPU time it
+ * (and, with `withPg`, PostgreSQL) spent per delivery: on these shared cores that is a steadier
+ * figure than deliveries/s, because a CPU-bound server's rate is about 1 / (its CPU per delivery).
+ */
 async function measure(
   port: number,
   label: string,
   tag: string,
   seconds: number,
-  acceptedIds?: string[],
+  opts: { pid?: number; withPg?: boolean; acceptedIds?: string[] } = {},
 ): Promise<Fire> {
   log(`${label}: warm-up ${WARMUP_S} s`);
-  await fire(port, WARMUP_S, `${tag}w`, acceptedIds);
+  await fire(port, WARMUP_S, `${tag}w`, opts.acceptedIds);
   log(`${label}: ${seconds} s at ${CONNECTIONS} connections`);
-  const r = await fire(port, seconds, tag, acceptedIds);
+  const cpu0 = opts.pid ? cpuSeconds(opts.pid) : null;
+  const pg0 = opts.withPg ? postgresCpuSeconds() : null;
+  const r = await fire(port, seconds, tag, opts.acceptedIds);
+  const cpu1 = opts.pid ? cpuSeconds(opts.pid) : null;
+  const perDelivery = (s: number): number => Math.round((s * 1e6) / Math.max(r.total, 1));
+  if (cpu0 !== null && cpu1 !== null) r.cpu_us = perDelivery(cpu1 - cpu0);
+  if (pg0 !== null) r.pg_cpu_us = perDelivery(postgresCpuSeconds() - pg0);
   log(
     `${label}: ${r.rps.toFixed(0)} deliveries/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-      `errors ${r.errors} (${JSON.stringify(r.statuses)})`,
+      `errors ${r.errors} (${JSON.stringify(r.statuses)})` +
+      (r.cpu_us !== undefined ? `, CPU ${r.cpu_us} µs per delivery` : '') +
+      (r.pg_cpu_us !== undefined ? ` (+ PostgreSQL ${r.pg_cpu_us} µs)` : ''),
   );
   return r;
 }
@@ -661,10 +680,14 @@ async function main(): Promise<void> {
 
   // 2(a) and 2(a'): the framework-free and framework-only ceilings (no database).
   const bare = await startLimitServer('bare-http.js', 'limit-http');
-  const http_ = await measure(bare.port, '(a) bare node:http', 'a', PHASE_S);
+  const http_ = await measure(bare.port, '(a) bare node:http', 'a', PHASE_S, {
+    pid: bare.child.pid,
+  });
   await stop(bare.child);
   const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
-  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
+  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S, {
+    pid: nest.child.pid,
+  });
   await stop(nest.child);
 
   // 1. Ingest through the real service, and 4. its RSS.
@@ -675,7 +698,11 @@ async function main(): Promise<void> {
   const idle = memOf(svc.child.pid)?.rss ?? 0;
   log(`service idle RSS ${idle.toFixed(1)} MiB`);
   const acceptedIds: string[] = [];
-  const ingest = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, acceptedIds);
+  const ingest = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
+    pid: svc.child.pid,
+    withPg: true,
+    acceptedIds,
+  });
   const afterIngest = memOf(svc.child.pid);
   log(
     `service RSS after the burst ${afterIngest?.rss.toFixed(1)} MiB (peak ${afterIngest?.hwm.toFixed(1)})`,
@@ -747,7 +774,10 @@ async function main(): Promise<void> {
   let noWorker: Fire | null = null;
   if (VARIANTS) {
     svc = await startService('log-info', pgPort, { logLevel: 'info' });
-    logged = await measure(svc.port, 'ingest with LOG_LEVEL=info', 'l', Math.min(PHASE_S, 10));
+    logged = await measure(svc.port, 'ingest with LOG_LEVEL=info', 'l', Math.min(PHASE_S, 10), {
+      pid: svc.child.pid,
+      withPg: true,
+    });
     await stop(svc.child);
     svc = await startService('no-worker', pgPort, { env: { WORKER_ENABLED: 'false' } });
     noWorker = await measure(
@@ -755,6 +785,7 @@ async function main(): Promise<void> {
       'ingest with WORKER_ENABLED=false',
       'x',
       Math.min(PHASE_S, 10),
+      { pid: svc.child.pid, withPg: true },
     );
     await stop(svc.child);
   }
@@ -790,6 +821,16 @@ async function main(): Promise<void> {
       ratio_to_http: ratio(ingest.rps, http_.rps),
       ratio_to_nest: ratio(ingest.rps, nest_.rps),
       ratio_to_pg: ratio(ingest.rps, bestPg?.tps ?? null),
+      // CPU time per delivery of the service process (and of PostgreSQL) and of the limits: a
+      // CPU-bound server's rate is about 1 / its CPU per delivery, and CPU time moves less than
+      // the rate when other work shares the cores. (a')'s CPU over the service's is the ratio the
+      // rates would have if each process had a core of its own.
+      cpu_us_per_delivery: ingest.cpu_us ?? null,
+      pg_cpu_us_per_delivery: ingest.pg_cpu_us ?? null,
+      limit_http_cpu_us: http_.cpu_us ?? null,
+      limit_nest_cpu_us: nest_.cpu_us ?? null,
+      cpu_ratio_to_nest:
+        ingest.cpu_us && nest_.cpu_us ? round(nest_.cpu_us / ingest.cpu_us, 3) : null,
     },
     reconcile: rec.rows,
     rss_mb: { idle: round(idle, 1), after_ingest: round(afterIngest?.rss ?? 0, 1) },
@@ -873,6 +914,7 @@ async function main(): Promise<void> {
     String(f.p50),
     String(f.p99),
     String(f.errors),
+    f.cpu_us === undefined ? '' : String(f.cpu_us),
     vs,
   ];
   const out = [
@@ -880,7 +922,15 @@ async function main(): Promise<void> {
     `Bank Sync bench (${QUICK ? 'quick' : 'full'}) — ${cpu.length} cores, ${cpu[0]?.model ?? ''}, node ${process.version}, PostgreSQL ${pgVersion}`,
     '',
     table([
-      ['ingest, 32 connections', 'deliveries/s', 'p50 ms', 'p99 ms', 'errors', 'ingest / this'],
+      [
+        'ingest, 32 connections',
+        'deliveries/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'CPU µs/delivery',
+        'ingest / this',
+      ],
       fireRow('service (guard, interceptor, commit)', ingest, '1'),
       fireRow('(a) bare node:http, HMAC + JSON', http_, fmt(results.ingest.ratio_to_http, 3)),
       fireRow("(a') minimal NestJS route", nest_, fmt(results.ingest.ratio_to_nest, 3)),
@@ -890,12 +940,16 @@ async function main(): Promise<void> {
         '',
         '',
         '',
+        '',
         fmt(results.ingest.ratio_to_pg, 3),
       ],
       ...(logged ? [fireRow('service with LOG_LEVEL=info', logged, '')] : []),
       ...(noWorker ? [fireRow('service with WORKER_ENABLED=false', noWorker, '')] : []),
     ]),
     '',
+    `CPU per delivery: service ${fmt(results.ingest.cpu_us_per_delivery)} µs + PostgreSQL ` +
+      `${fmt(results.ingest.pg_cpu_us_per_delivery)} µs; (a') ${fmt(results.ingest.limit_nest_cpu_us)} µs ` +
+      `(CPU ratio to (a') ${fmt(results.ingest.cpu_ratio_to_nest, 3)})`,
     `every 202 in the database: ${lost === 0 ? 'yes' : `NO, ${lost} missing`} (${acceptedIds.length} accepted incl. warm-up)`,
     `pgbench: ${pgRows.map((r) => `${r.clients} clients ${r.tps} tps`).join(', ') || 'not run'}`,
     `RSS: idle ${results.rss_mb.idle} MiB, after the ingest burst ${results.rss_mb.after_ingest} MiB`,
@@ -937,7 +991,9 @@ async function ingestOnly(): Promise<void> {
   let nest_: Fire | null = null;
   if (!flag('no-nest')) {
     const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
-    nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S);
+    nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S, {
+      pid: nest.child.pid,
+    });
     await stop(nest.child);
   }
   const svc = await startService('ingest-only', await freePort(), {
@@ -945,7 +1001,11 @@ async function ingestOnly(): Promise<void> {
     nodeArgs: flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : [],
   });
   const ids: string[] = [];
-  const r = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, ids);
+  const r = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
+    pid: svc.child.pid,
+    withPg: true,
+    acceptedIds: ids,
+  });
   const lost = await withDb(svc.dbUrl, (c) => countLost(c, ids));
   await stop(svc.child);
   const file = flag('cpu-prof') ? newestProfile() : null;
@@ -957,7 +1017,8 @@ async function ingestOnly(): Promise<void> {
   log(
     `ingest ${r.rps.toFixed(0)}/s, (a') ${nest_?.rps.toFixed(0) ?? '-'}/s, ` +
       `ratio ${nest_ ? ratio(r.rps, nest_.rps) : '-'}, ` +
-      `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}`,
+      `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}; CPU µs per delivery ` +
+      `${r.cpu_us ?? '-'} (+ PostgreSQL ${r.pg_cpu_us ?? '-'}) vs (a') ${nest_?.cpu_us ?? '-'}`,
   );
   if (lost > 0 || r.errors > 0) process.exitCode = 1;
 }

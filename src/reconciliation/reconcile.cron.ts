@@ -21,7 +21,8 @@ const JOB = 'reconcile';
  * The scheduled fallback run (RECONCILE_CRON, UTC). Every instance's timer fires; each then
  * tries to claim the tick by inserting its scheduled time into `scheduled_ticks`. The primary
  * key lets exactly one instance win, even if the runs are too short to overlap, which an
- * advisory lock alone would not ensure. The winner runs pull-then-match; the others skip.
+ * advisory lock alone would not ensure. The winner runs pull-then-match; the others skip. A
+ * tick that meets a run in progress releases its claim: that run covers it.
  */
 @Injectable()
 export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -66,13 +67,15 @@ export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutd
 
   async tick(firedAt = new Date()): Promise<void> {
     const tickAt = ReconcileCron.tickTime(this.config.reconcileCron, firedAt);
+    let claimed = false;
     try {
-      const claimed = await this.dataSource.query<unknown[]>(
+      const inserted = await this.dataSource.query<unknown[]>(
         `INSERT INTO scheduled_ticks (tick_at, claimed_by) VALUES ($1, $2)
          ON CONFLICT (tick_at) DO NOTHING RETURNING tick_at`,
         [tickAt, this.instance],
       );
-      if (claimed.length === 0) {
+      claimed = inserted.length > 0;
+      if (!claimed) {
         this.logger.debug(`tick ${tickAt.toISOString()} is another instance's`);
         return;
       }
@@ -83,10 +86,30 @@ export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutd
           `matched ${run.matched_count}, unmatched ${run.unmatched_count}`,
       );
     } catch (err) {
-      // 409: a manual run is in progress; it pulls and matches too, so this tick is covered.
       const message = err instanceof Error ? err.message : String(err);
-      if (err instanceof HttpException && err.getStatus() === 409) this.logger.log(message);
-      else this.logger.error(`tick ${tickAt.toISOString()} failed: ${message}`);
+      if (err instanceof HttpException && err.getStatus() === 409) {
+        // Another run (manual, or a previous tick's that outlasted the interval) is in progress;
+        // it pulls and matches too, so this tick is covered. The claim is released, so that
+        // `scheduled_ticks` lists exactly the ticks that ran.
+        this.logger.log(
+          `tick ${tickAt.toISOString()}: covered by the run in progress (${message})`,
+        );
+        if (claimed) await this.release(tickAt);
+      } else {
+        this.logger.error(`tick ${tickAt.toISOString()} failed: ${message}`);
+      }
+    }
+  }
+
+  private async release(tickAt: Date): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `DELETE FROM scheduled_ticks WHERE tick_at = $1 AND claimed_by = $2`,
+        [tickAt, this.instance],
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.warn(`tick ${tickAt.toISOString()}: claim not released: ${message}`);
     }
   }
 }

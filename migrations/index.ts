@@ -3,6 +3,7 @@ import { Intake1795557748459 } from './1795557748459-Intake';
 import { Reconciliation1795557969246 } from './1795557969246-Reconciliation';
 import { FallbackPull1795558655261 } from './1795558655261-FallbackPull';
 import { Events1795558859200 } from './1795558859200-Events';
+import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   Reconciliation1795557969246,
   FallbackPull1795558655261,
   Events1795558859200,
+  FasterEventJson1795559000000,
 ];

@@ -9,7 +9,7 @@ import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
-import { requestLog } from './logging/request-log';
+import { attachRequestLog } from './logging/request-log';
 import { webhookBody } from './webhooks/webhook-body';
 import { pendingMigrations } from './health/health.service';
 
@@ -48,7 +48,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
     { rawBody: true, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
-  app.use(requestLog(() => PinoLogger.root));
+  attachRequestLog(app.getHttpServer(), () => PinoLogger.root);
   // Webhook bodies first through the intake's own reader; whatever it leaves, body-parser takes.
   app.use('/webhooks', webhookBody(options.config.maxBodyBytes));
   app.useBodyParser('json', { limit: options.config.maxBodyBytes });

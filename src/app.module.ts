@@ -28,7 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          // Nest's own logger goes to pino; per-request logging is `requestLog` (app.factory),
+          // Nest's own logger goes to pino; per-request logging is `attachRequestLog` (app.factory),
           // so nestjs-pino mounts no middleware and no per-request AsyncLocalStorage.
           forRoutes: [],
           pinoHttp: {

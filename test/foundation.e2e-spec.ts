@@ -80,6 +80,22 @@ describe('foundation', () => {
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     });
+
+    it("quotes the request's own correlation id in problem answers, a new one per request", async () => {
+      const ids = new Set<string>();
+      for (const path of ['/api-keys', '/webhooks/bank/transactions']) {
+        const res = await t.request('POST', path, {
+          headers: { 'content-type': 'application/json' },
+          body: '{"name":',
+        });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        const header = res.headers.get('x-correlation-id') ?? '';
+        expect(header).toMatch(/^[0-9a-f-]{36}$/);
+        expect(res.body.correlation_id).toBe(header);
+        ids.add(header);
+      }
+      expect(ids.size).toBe(2);
+    });
   });
 
   describe('staff API keys and roles', () => {

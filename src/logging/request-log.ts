@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Level, Logger } from 'pino';
 
@@ -6,12 +7,21 @@ import type { Level, Logger } from 'pino';
 // signature header or a staff key the way a deny-list can.
 const LOGGED_HEADERS = ['content-type', 'content-length', 'user-agent', 'x-event-id', 'webhook-id'];
 
-function requestSummary(req: Request & { id?: string }): Record<string, unknown> {
+type LoggedRequest = IncomingMessage & { id?: string; startedAt?: number; originalUrl?: string };
+
+/** What Node publishes on its `http.server.*` diagnostics channels. */
+interface HttpServerMessage {
+  request: LoggedRequest;
+  response: ServerResponse;
+  server: Server;
+}
+
+function requestSummary(req: LoggedRequest): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   for (const name of LOGGED_HEADERS) {
     if (req.headers[name] !== undefined) headers[name] = req.headers[name];
   }
-  return { id: req.id, method: req.method, url: req.originalUrl, headers };
+  return { id: req.id, method: req.method, url: req.originalUrl ?? req.url, headers };
 }
 
 /**
@@ -19,8 +29,6 @@ function requestSummary(req: Request & { id?: string }): Record<string, unknown>
  * delivery at thousands a second costs more than it tells (LOG_LEVEL=debug shows them).
  * Rejections and errors stay at info and above.
  */
-type LoggedRequest = Request & { id?: string; startedAt?: number };
-
 function requestLevel(url: string | undefined, status: number): Level {
   if (status >= 500) return 'error';
   if (status < 300 && url?.startsWith('/webhooks/')) return 'debug';
@@ -28,38 +36,53 @@ function requestLevel(url: string | undefined, status: number): Level {
 }
 
 /**
- * Gives every request a correlation id (`X-Correlation-Id`, quoted in 500 answers) and logs
- * one line when its answer is sent. Hand-written instead of pino-http: that builds a child
- * logger per request even when the line is not written, and nestjs-pino's per-request
- * AsyncLocalStorage turns on promise hooks for the whole process; together about a third of
- * the intake's CPU (bench/RESULTS.md). Nothing here allocates more than the id and one
- * listener unless the line is actually written.
+ * Gives every request of `server` a correlation id (`X-Correlation-Id`, quoted in 500 answers)
+ * and logs one line when its answer is sent. Returns the function that detaches it (called on
+ * the server's `close`).
+ *
+ * It listens on Node's `http.server.request.start` and `http.server.response.finish`
+ * diagnostics channels: one subscriber for all requests, so no middleware layer and no
+ * per-response `finish` listener on the intake's hot path (bench/RESULTS.md). The channels are
+ * process-wide, so messages of other servers in the process (the e2e tests run several apps)
+ * are ignored. Hand-written instead of pino-http: that builds a child logger per request even
+ * when the line is not written, and nestjs-pino's per-request AsyncLocalStorage turns on
+ * promise hooks for the whole process; together about a third of the intake's CPU.
  */
-export function requestLog(logger: () => Logger) {
-  // One listener function for every response (no closure per request); it finds its request
-  // and start time through `res.req`.
-  function finished(this: Response): void {
+export function attachRequestLog(server: Server, logger: () => Logger): () => void {
+  const started = (message: unknown): void => {
+    const { request, response, server: from } = message as HttpServerMessage;
+    if (from !== server) return;
+    const id = randomUUID();
+    request.id = id;
+    request.startedAt = performance.now();
+    response.setHeader('X-Correlation-Id', id);
+  };
+  const finished = (message: unknown): void => {
+    const { request: req, response: res, server: from } = message as HttpServerMessage;
+    if (from !== server) return;
     const log = logger();
-    const req = this.req as LoggedRequest;
-    const level = requestLevel(req.originalUrl, this.statusCode);
+    const level = requestLevel(req.originalUrl ?? req.url, res.statusCode);
     if (!log.isLevelEnabled(level)) return;
     log[level](
       {
         req: requestSummary(req),
         // Not under `res`: pino-http's `res` serializer expects a live response and would log
         // statusCode null for a plain object.
-        statusCode: this.statusCode,
+        statusCode: res.statusCode,
         responseTime: Math.round(performance.now() - (req.startedAt ?? 0)),
       },
-      this.statusCode >= 500 ? 'request errored' : 'request completed',
+      res.statusCode >= 500 ? 'request errored' : 'request completed',
     );
-  }
-  return (req: LoggedRequest, res: Response, next: NextFunction): void => {
-    const id = randomUUID();
-    req.id = id;
-    res.setHeader('X-Correlation-Id', id);
-    req.startedAt = performance.now();
-    res.once('finish', finished);
-    next();
   };
+  subscribe('http.server.request.start', started);
+  subscribe('http.server.response.finish', finished);
+  let attached = true;
+  const detach = (): void => {
+    if (!attached) return;
+    attached = false;
+    unsubscribe('http.server.request.start', started);
+    unsubscribe('http.server.response.finish', finished);
+  };
+  server.once('close', detach);
+  return detach;
 }

@@ -50,7 +50,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
           );
         }
         const firstStatus = bank?.signature.scheme === 'up' ? HttpStatus.OK : HttpStatus.ACCEPTED;
-        res.status(outcome.stored ? firstStatus : HttpStatus.OK);
+        const status: number = outcome.stored ? firstStatus : HttpStatus.OK;
+        // The routes default to 202 (@HttpCode): the usual delivery needs no second status().
+        if (res.statusCode !== status) res.status(status);
         this.outcomes.inc({ bank: bankId, outcome: outcome.stored ? 'accepted' : 'deduped' });
         return {
           ok: true,

@@ -1,4 +1,12 @@
-import { Controller, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Controller,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -86,6 +94,7 @@ export class WebhooksController {
   constructor(private readonly intake: IntakeService) {}
 
   @Post('bank/transactions')
+  @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Transaction webhook of the built-in bank `default` (secret WEBHOOK_SECRET)',
   })
@@ -96,6 +105,7 @@ export class WebhooksController {
   }
 
   @Post(':bankId/transactions')
+  @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Transaction webhook of a partner bank',
     description:

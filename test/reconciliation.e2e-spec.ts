@@ -180,6 +180,36 @@ describe('reconciliation', () => {
       match_status: 'partially_allocated',
     });
     expect(await exceptionOf(b)).toBe('overpayment');
+    // One event per status change, written by the batch that made it, in the API's shape.
+    const events = await query<{ type: string; paid: string; status: string }>(
+      t.databaseUrl,
+      `SELECT type, data->>'amount_paid' AS paid, data->>'status' AS status FROM outbox_events
+        WHERE type LIKE 'invoice.%' AND data->>'id' = $1 ORDER BY created_at`,
+      [inv],
+    );
+    expect(events).toEqual([
+      { type: 'invoice.partially_paid', paid: '2000.00', status: 'partially_paid' },
+      { type: 'invoice.paid', paid: '5000.00', status: 'paid' },
+    ]);
+  });
+
+  it('writes no second event when a partially paid invoice stays partially paid', async () => {
+    const inv = await invoice('PART-2', '5000.00');
+    await tx({ amount: '1000.00', reference: 'PART-2' });
+    await run();
+    await tx({ amount: '1500.00', reference: 'PART-2' });
+    await run();
+    expect(await getInvoice(inv)).toMatchObject({
+      status: 'partially_paid',
+      amount_paid: '2500.00',
+    });
+    const events = await query<{ type: string; paid: string }>(
+      t.databaseUrl,
+      `SELECT type, data->>'amount_paid' AS paid FROM outbox_events
+        WHERE type LIKE 'invoice.%' AND data->>'id' = $1`,
+      [inv],
+    );
+    expect(events).toEqual([{ type: 'invoice.partially_paid', paid: '1000.00' }]);
   });
 
   it('pays several invoices only when the amount is their exact sum', async () => {

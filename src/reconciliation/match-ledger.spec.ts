@@ -48,7 +48,7 @@ describe('MatchLedger', () => {
       reason: 'overpayment',
     });
     expect(ledger.changedInvoices()).toEqual([
-      { id: 'inv-INV-1', amountPaid: '1000.00', status: 'paid' },
+      { id: 'inv-INV-1', amountPaid: '1000.00', status: 'paid', previousStatus: 'pending' },
     ]);
     expect(ledger.changedTransactions()).toEqual([
       { id: 'a', unallocated: '0.00', matchStatus: 'matched' },
@@ -90,7 +90,7 @@ describe('MatchLedger', () => {
     );
     ledger.reverse('m1', SYSTEM, 'deleted by bank');
     expect(ledger.changedInvoices()).toEqual([
-      { id: 'inv-INV-1', amountPaid: '0.00', status: 'pending' },
+      { id: 'inv-INV-1', amountPaid: '0.00', status: 'pending', previousStatus: 'partially_paid' },
     ]);
     expect(ledger.changedTransactions()).toEqual([
       { id: 'a', unallocated: '600.00', matchStatus: 'unmatched' },

@@ -80,6 +80,8 @@ interface InvoiceState {
   due: bigint;
   paid: bigint;
   dirty: boolean;
+  /** The status read under the lock: what this unit of work changes it from. */
+  lockedStatus: InvoiceStatus;
 }
 
 function hasAmount(tx: LockedTransaction): boolean {
@@ -133,7 +135,7 @@ export class MatchLedger {
         outstanding: fromMinor(due - paid, row.currency),
         status: row.status,
       };
-      this.invoices.set(row.id, { view, due, paid, dirty: false });
+      this.invoices.set(row.id, { view, due, paid, dirty: false, lockedStatus: row.status });
       this.byKey.set(row.normalized_number, view);
     }
     for (const match of matches) {
@@ -264,13 +266,19 @@ export class MatchLedger {
       }));
   }
 
-  changedInvoices(): Array<{ id: string; amountPaid: string; status: InvoiceStatus }> {
+  changedInvoices(): Array<{
+    id: string;
+    amountPaid: string;
+    status: InvoiceStatus;
+    previousStatus: InvoiceStatus;
+  }> {
     return [...this.invoices.values()]
       .filter((inv) => inv.dirty)
       .map((inv) => ({
         id: inv.view.id,
         amountPaid: fromMinor(inv.paid, inv.view.currency),
         status: inv.view.status,
+        previousStatus: inv.lockedStatus,
       }));
   }
 

@@ -109,6 +109,21 @@ export function problemFor(err: unknown): { body: ProblemBody; log: boolean } {
       log: status >= 500,
     };
   }
+  if (err instanceof Error && err.message === 'Query read timeout') {
+    // node-postgres gave up waiting (the intake's INTAKE_TIMEOUT_MS): the statement may still
+    // commit, so this answer, unlike the one below, does not say that nothing was stored.
+    return {
+      body: {
+        type: '/problems/database-timeout',
+        title: statusTitle(503),
+        status: 503,
+        detail:
+          'The database did not answer in time. Retry: a delivery that was stored after all ' +
+          'is answered as a replay.',
+      },
+      log: true,
+    };
+  }
   if (isDatabaseUnavailable(err)) {
     return {
       body: {

@@ -99,6 +99,12 @@ class EnvironmentSchema {
   BACKGROUND_MAX_DEFER_MS = 1000;
 
   @Transform(toInt)
+  @IsInt({ message: 'INTAKE_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'INTAKE_TIMEOUT_MS must be at least 100' })
+  @Max(120_000, { message: 'INTAKE_TIMEOUT_MS must be at most 120000' })
+  INTAKE_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
   @IsInt({ message: 'PULL_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'PULL_TIMEOUT_MS must be at least 100' })
   PULL_TIMEOUT_MS = 10_000;
@@ -157,6 +163,8 @@ export interface AppConfig {
   workerEnabled: boolean;
   /** How long a background batch may wait while webhook intake saturates the instance. */
   backgroundMaxDeferMs: number;
+  /** How long the intake statement may take before the delivery is answered 503. */
+  intakeTimeoutMs: number;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
   pull: { timeoutMs: number; retries: number };
   /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
@@ -204,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     workerEnabled: schema.WORKER_ENABLED === 'true',
     backgroundMaxDeferMs: schema.BACKGROUND_MAX_DEFER_MS,
+    intakeTimeoutMs: schema.INTAKE_TIMEOUT_MS,
     processing: {
       maxAttempts: schema.PROCESSING_MAX_ATTEMPTS,
       backoffMs: schema.PROCESSING_BACKOFF_MS,

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { GroupCommitter } from '../common/group-commit';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LoadGauge } from '../common/load-gauge';
 import { ProblemException, validationProblem } from '../common/problem';
 import { WorkSignal } from '../transactions/work-signal';
@@ -105,6 +106,7 @@ export class IntakeService {
     private readonly signal: WorkSignal,
     @Inject(UpIntake) private readonly up: UpIntake,
     private readonly gauge: LoadGauge,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -155,9 +157,14 @@ export class IntakeService {
     // A named prepared statement straight on the driver's pool: PostgreSQL parses and plans
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<{ ord: number; tx_written: boolean }>({
+    const query: QueryConfig & { query_timeout: number } = {
       name: 'bank-sync-intake-v2',
       text: INTAKE_SQL,
+      // A database that hangs (rather than refuses) must not hold the bank's request open: past
+      // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and
+      // the pool discards the connection. The commit may still land; the bank's retry is then
+      // answered as a replay.
+      query_timeout: this.config.intakeTimeoutMs,
       values: [
         unique.map((i) => i.bankId),
         unique.map((i) => i.eventId),
@@ -178,7 +185,8 @@ export class IntakeService {
         unique.map((i) => i.status),
         unique.map((_, ord) => ord),
       ],
-    });
+    };
+    const { rows } = await pool.query<{ ord: number; tx_written: boolean }>(query);
     const inserted = new Set(rows.map((r) => Number(r.ord)));
     const txWritten = new Set(rows.filter((r) => r.tx_written).map((r) => Number(r.ord)));
     const storedSha = await this.storedHashes(unique.filter((_, ord) => !inserted.has(ord)));

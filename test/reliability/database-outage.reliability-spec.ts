@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -12,6 +12,26 @@ import { deliver, percentile, spawnService, type ServiceProcess } from './suppor
 
 const SENDERS = 8;
 const OUTAGE_MS = 5000;
+const INTAKE_TIMEOUT_MS = 1500;
+
+/** The cluster's postmaster and every process it started (backends, checkpointer, …). */
+function postgresProcesses(dataDir: string): number[] {
+  const postmaster = Number(
+    readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
+}
 
 interface Sent {
   eventId: string;
@@ -44,7 +64,11 @@ describe('database outage: PostgreSQL stopped under load, then started again', (
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
     await ds.destroy();
-    service = await spawnService({ databaseUrl: db.url, logFile: join(dir, 'service.log') });
+    service = await spawnService({
+      databaseUrl: db.url,
+      logFile: join(dir, 'service.log'),
+      env: { INTAKE_TIMEOUT_MS: String(INTAKE_TIMEOUT_MS) },
+    });
   }, 60_000);
   afterAll(async () => {
     await service?.stop();
@@ -136,4 +160,49 @@ describe('database outage: PostgreSQL stopped under load, then started again', (
       first_202_after_restart_seconds: (recovered - restartedAt) / 1000,
     });
   }, 90_000);
+
+  it('answers 503 within INTAKE_TIMEOUT_MS while PostgreSQL hangs, and recovers', async () => {
+    const url = (service as ServiceProcess).url;
+    const send = (eventId: string): ReturnType<typeof deliver> =>
+      deliver(url, JSON.stringify(seedBody({ transaction_id: eventId, amount: '10.00' })), eventId);
+    expect((await send('hang-before')).status).toBe(202);
+    // Frozen, not stopped: connections stay open and nothing answers, as when the database host
+    // or the network to it hangs.
+    const frozen = postgresProcesses(dir);
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    let during: Awaited<ReturnType<typeof deliver>>[];
+    try {
+      during = await Promise.all(['hang-1', 'hang-2', 'hang-3'].map(send));
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+    }
+    for (const answer of during) {
+      expect(answer.status).toBe(503);
+      // A pooled connection: the statement's timeout. A new one: the connect timeout (3 s).
+      expect(JSON.parse(answer.body).type).toMatch(/^\/problems\/database-(timeout|unavailable)$/);
+      expect(answer.ms).toBeLessThan(INTAKE_TIMEOUT_MS + 5000);
+    }
+    // The banks retry: stored now (202), or stored after all when PostgreSQL resumed (200).
+    const retried = await eventually(
+      async () => {
+        const answers = await Promise.all(['hang-1', 'hang-2', 'hang-3'].map(send));
+        return answers.every((a) => a.status === 202 || a.status === 200) ? answers : undefined;
+      },
+      20_000,
+      'the retries answered 2xx',
+    );
+    expect(retried.map((a) => JSON.parse(a.body).event_id)).toEqual(['hang-1', 'hang-2', 'hang-3']);
+    expect(
+      await count(
+        (db as EmbeddedDatabase).url,
+        `SELECT count(*) AS n FROM webhook_events WHERE event_id = ANY($1::text[])`,
+        [['hang-1', 'hang-2', 'hang-3']],
+      ),
+    ).toBe(3);
+    recordFigures('hang', {
+      intake_timeout_ms: INTAKE_TIMEOUT_MS,
+      answer_ms: during.map((a) => a.ms),
+      types: during.map((a) => JSON.parse(a.body).type as string),
+    });
+  }, 60_000);
 });

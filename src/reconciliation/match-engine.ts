@@ -47,10 +47,18 @@ export class MatchEngine {
     return result;
   }
 
-  /** One unit of work: lock, decide oldest first (callers pass ids in age order), write. */
-  async matchBatch(ids: string[], runId: string | null): Promise<BatchResult> {
+  /**
+   * One unit of work: lock, decide oldest first (callers pass ids in age order), write.
+   * `onLocked` is called once every row the unit will write is locked (see RunsService).
+   */
+  async matchBatch(
+    ids: string[],
+    runId: string | null,
+    onLocked?: () => void,
+  ): Promise<BatchResult> {
     return this.inTransaction(async (m) => {
       const ledger = await openLedger(m, ids);
+      onLocked?.();
       const result: BatchResult = { matched: [], unmatched: [] };
       for (const id of ids) {
         if (!ledger.transaction(id)) {

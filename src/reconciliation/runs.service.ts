@@ -4,7 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { LoadGauge } from '../common/load-gauge';
 import { ProblemException } from '../common/problem';
 import { emitEvents } from '../events/outbox';
-import { BATCH_SIZE, MatchEngine } from './match-engine';
+import { BATCH_SIZE, MatchEngine, type BatchResult } from './match-engine';
 import { toRunDto } from './reconciliation.mappers';
 import type { RunDto } from './reconciliation.dto';
 import { ReconciliationRunEntity, type RunTrigger } from './reconciliation-run.entity';
@@ -109,28 +109,55 @@ export class RunsService {
     return toRunDto(run);
   }
 
+  /**
+   * Matches every candidate, oldest first, a batch per unit of work, two batches in flight: the
+   * next batch starts (on another connection) once the current one holds its row locks, so its
+   * reads and decisions overlap the current batch's writes. Oldest first still holds: an invoice
+   * both batches name is already locked by the older batch, so the newer one waits for its
+   * commit and reads what it left. Neither waits on a lock the other waits for: the older batch
+   * takes no new row lock after `onLocked`.
+   */
   private async matchAll(run: ReconciliationRunEntity): Promise<void> {
     let after: { at: Date; id: string } | null = null;
-    for (;;) {
-      const page: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
-        after
-          ? `${CANDIDATES} AND (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT ${BATCH_SIZE}`
-          : `${CANDIDATES} ORDER BY created_at, id LIMIT ${BATCH_SIZE}`,
-        after ? [after.at, after.id] : [],
-      );
-      if (page.length === 0) return;
-      const result = await this.engine.matchBatch(
-        page.map((row) => row.id),
-        run.id,
-      );
-      run.matchedCount += result.matched.length;
-      run.unmatchedCount += result.unmatched.length;
-      const matchedCut = keepCapped(run.matchedTransactionIds, result.matched);
-      const unmatchedCut = keepCapped(run.unmatchedTransactionIds, result.unmatched);
-      run.idsTruncated = run.idsTruncated || matchedCut || unmatchedCut;
-      const last = page[page.length - 1];
-      after = { at: last.created_at, id: last.id };
+    let previous: Promise<BatchResult> | null = null;
+    let latest: Promise<BatchResult> | null = null;
+    try {
+      for (;;) {
+        const page: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
+          after
+            ? `${CANDIDATES} AND (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT ${BATCH_SIZE}`
+            : `${CANDIDATES} ORDER BY created_at, id LIMIT ${BATCH_SIZE}`,
+          after ? [after.at, after.id] : [],
+        );
+        if (page.length === 0) break;
+        const last = page[page.length - 1];
+        after = { at: last.created_at, id: last.id };
+        let lockedNow: () => void = () => undefined;
+        const locked = new Promise<void>((resolve) => (lockedNow = resolve));
+        latest = this.engine.matchBatch(
+          page.map((row) => row.id),
+          run.id,
+          () => lockedNow(),
+        );
+        // Settled later, in order; a failure must not surface as an unhandled rejection meanwhile.
+        latest.catch(() => undefined);
+        if (previous) this.count(run, await previous);
+        previous = latest;
+        await Promise.race([locked, latest]);
+      }
+      if (previous) this.count(run, await previous);
+    } finally {
+      // A failed batch ends the run; the other one must have ended before the run is recorded.
+      await Promise.allSettled([previous, latest]);
     }
+  }
+
+  private count(run: ReconciliationRunEntity, result: BatchResult): void {
+    run.matchedCount += result.matched.length;
+    run.unmatchedCount += result.unmatched.length;
+    const matchedCut = keepCapped(run.matchedTransactionIds, result.matched);
+    const unmatchedCut = keepCapped(run.unmatchedTransactionIds, result.unmatched);
+    run.idsTruncated = run.idsTruncated || matchedCut || unmatchedCut;
   }
 
   private async inProgress(qr: QueryRunner): Promise<ProblemException> {

@@ -37,8 +37,7 @@ function requestLevel(url: string | undefined, status: number): Level {
 
 /**
  * Gives every request of `server` a correlation id (`X-Correlation-Id`, quoted in 500 answers)
- * and logs one line when its answer is sent. Returns the function that detaches it (called on
- * the server's `close`).
+ * and logs one line when its answer is sent, until the server's `close`.
  *
  * It listens on Node's `http.server.request.start` and `http.server.response.finish`
  * diagnostics channels: one subscriber for all requests, so no middleware layer and no
@@ -48,7 +47,7 @@ function requestLevel(url: string | undefined, status: number): Level {
  * when the line is not written, and nestjs-pino's per-request AsyncLocalStorage turns on
  * promise hooks for the whole process; together about a third of the intake's CPU.
  */
-export function attachRequestLog(server: Server, logger: () => Logger): () => void {
+export function attachRequestLog(server: Server, logger: () => Logger): void {
   const started = (message: unknown): void => {
     const { request, response, server: from } = message as HttpServerMessage;
     if (from !== server) return;
@@ -76,13 +75,8 @@ export function attachRequestLog(server: Server, logger: () => Logger): () => vo
   };
   subscribe('http.server.request.start', started);
   subscribe('http.server.response.finish', finished);
-  let attached = true;
-  const detach = (): void => {
-    if (!attached) return;
-    attached = false;
+  server.once('close', () => {
     unsubscribe('http.server.request.start', started);
     unsubscribe('http.server.response.finish', finished);
-  };
-  server.once('close', detach);
-  return detach;
+  });
 }

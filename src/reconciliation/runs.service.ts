@@ -132,12 +132,12 @@ export class RunsService {
         if (page.length === 0) break;
         const last = page[page.length - 1];
         after = { at: last.created_at, id: last.id };
-        let lockedNow: () => void = () => undefined;
-        const locked = new Promise<void>((resolve) => (lockedNow = resolve));
+        let onLocked!: () => void;
+        const locked = new Promise<void>((resolve) => (onLocked = resolve));
         latest = this.engine.matchBatch(
           page.map((row) => row.id),
           run.id,
-          () => lockedNow(),
+          onLocked,
         );
         // Settled later, in order; a failure must not surface as an unhandled rejection meanwhile.
         latest.catch(() => undefined);

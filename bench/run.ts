@@ -89,6 +89,10 @@ const EXTRA_ENV = Object.fromEntries(
     .filter((kv) => kv.includes('='))
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
+// Extra node flags for the service in --ingest-only runs (--node-args=--trace-gc,--max-semi-space-size=32).
+const NODE_ARGS = (option('node-args') ?? '').split(',').filter((a) => a !== '');
+// The same for the limit servers (--limit-node-args=--trace-gc), to compare like with like.
+const LIMIT_NODE_ARGS = (option('limit-node-args') ?? '').split(',').filter((a) => a !== '');
 const BACKLOG_WAIT_S = QUICK ? 20 : 120;
 
 const SECRET = 'bench-webhook-secret-0123456789';
@@ -226,11 +230,12 @@ async function waitPort(child: Child, port: number, timeoutMs = 60_000): Promise
 async function startLimitServer(
   script: string,
   name: string,
+  env: Record<string, string> = {},
 ): Promise<{ child: Child; port: number }> {
   const port = await freePort();
   const child = spawnNode(
-    [join(BUILD, 'servers', script)],
-    { ...process.env, PORT: String(port), WEBHOOK_SECRET: SECRET },
+    [...LIMIT_NODE_ARGS, join(BUILD, 'servers', script)],
+    { ...process.env, PORT: String(port), WEBHOOK_SECRET: SECRET, ...env },
     join(LOG_DIR, `${name}.log`),
   );
   children.add(child);
@@ -1001,9 +1006,29 @@ async function ingestOnly(): Promise<void> {
     });
     await stop(nest.child);
   }
+  let pipe_: Fire | null = null;
+  if (flag('pipeline') || option('pipeline')) {
+    const pipe = await startLimitServer('nest-minimal.js', 'limit-nest-pipeline', {
+      NEST_MINIMAL_PIPELINE: option('pipeline') ?? '1',
+    });
+    pipe_ = await measure(pipe.port, "(a'') minimal NestJS + guard + interceptor", 'q', PHASE_S, {
+      pid: pipe.child.pid,
+    });
+    await stop(pipe.child);
+  }
+  if (flag('no-service')) {
+    log(
+      `(a') ${nest_?.rps.toFixed(0) ?? '-'}/s, ${nest_?.cpu_us ?? '-'} µs; ` +
+        `(a'') ${pipe_?.rps.toFixed(0) ?? '-'}/s, ${pipe_?.cpu_us ?? '-'} µs`,
+    );
+    return;
+  }
   const svc = await startService('ingest-only', await freePort(), {
     env: EXTRA_ENV,
-    nodeArgs: flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : [],
+    nodeArgs: [
+      ...NODE_ARGS,
+      ...(flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : []),
+    ],
   });
   const ids: string[] = [];
   const r = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
@@ -1023,7 +1048,8 @@ async function ingestOnly(): Promise<void> {
     `ingest ${r.rps.toFixed(0)}/s, (a') ${nest_?.rps.toFixed(0) ?? '-'}/s, ` +
       `ratio ${nest_ ? ratio(r.rps, nest_.rps) : '-'}, ` +
       `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}; CPU µs per delivery ` +
-      `${r.cpu_us ?? '-'} (+ PostgreSQL ${r.pg_cpu_us ?? '-'}) vs (a') ${nest_?.cpu_us ?? '-'}`,
+      `${r.cpu_us ?? '-'} (+ PostgreSQL ${r.pg_cpu_us ?? '-'}) vs (a') ${nest_?.cpu_us ?? '-'}` +
+      (pipe_ ? `; (a'') ${pipe_.rps.toFixed(0)}/s, ${pipe_.cpu_us ?? '-'} µs` : ''),
   );
   if (lost > 0 || r.errors > 0) process.exitCode = 1;
 }

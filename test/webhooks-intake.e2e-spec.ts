@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { IntakeService } from '../src/webhooks/intake.service';
 import { query } from './support/database';
 import { eventually, hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
@@ -44,6 +45,53 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ event_id: 'evt_first', deduped: true });
     expect(await count(t, `webhook_events WHERE event_id = 'evt_first'`)).toBe(1);
+  });
+
+  it('stores the exact bytes of a body with escapes, non-ASCII text and odd spacing', async () => {
+    const body = JSON.stringify(seedBody({ transaction_id: 'txn_bytes' })).replace(
+      '{',
+      '{\n  "note" :"Zahlung für Rechnung \\u00e9 \\" \\\\ \\n \\u0000 \\ud83d\\ude00 😀 請求書",\t',
+    );
+    const res = await sendSigned(t, body, 'evt_bytes');
+    expect(res.status).toBe(202);
+    const [event] = await query<{ body: Buffer; same_hash: boolean }>(
+      t.databaseUrl,
+      `SELECT body, body_sha256 = sha256(body) AS same_hash FROM webhook_events
+        WHERE event_id = 'evt_bytes'`,
+    );
+    expect(event.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    expect(event.same_hash).toBe(true);
+  });
+
+  it('stores bytes that are not UTF-8 text exactly (the shared write path)', async () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0x00, 0xfe, 0x7d]);
+    const outcome = await t.app.get(IntakeService).submit({
+      bankId: 'default',
+      eventId: 'evt_binary',
+      eventType: null,
+      body: bytes,
+      headers: {},
+      tx: {
+        externalId: 'txn_binary',
+        amount: '1.00',
+        currency: 'EUR',
+        direction: 'credit',
+        occurredAt: new Date('2026-01-02T03:04:05Z'),
+        reference: null,
+        description: null,
+        counterparty: null,
+      },
+      source: 'webhook',
+      bankStatus: null,
+      rawText: null,
+      status: 'PENDING',
+    });
+    expect(outcome.stored).toBe(true);
+    const [event] = await query<{ body: Buffer }>(
+      t.databaseUrl,
+      `SELECT body FROM webhook_events WHERE event_id = 'evt_binary'`,
+    );
+    expect(event.body.equals(bytes)).toBe(true);
   });
 
   it('409 when an event id comes back with a different body; nothing new stored', async () => {

@@ -63,6 +63,23 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(event.same_hash).toBe(true);
   });
 
+  it('stores each body of a batch of concurrent deliveries byte for byte', async () => {
+    const raws = Array.from({ length: 30 }, (_, n) =>
+      JSON.stringify(seedBody({ transaction_id: `txn_batch_${n}`, note: 'é'.repeat(n * 7) })),
+    );
+    const answers = await Promise.all(raws.map((raw, n) => sendSigned(t, raw, `evt_batch_${n}`)));
+    expect(answers.map((a) => a.status)).toEqual(raws.map(() => 202));
+    const rows = await query<{ event_id: string; body: Buffer }>(
+      t.databaseUrl,
+      `SELECT event_id, body FROM webhook_events WHERE event_id LIKE 'evt_batch_%'`,
+    );
+    expect(rows).toHaveLength(raws.length);
+    for (const row of rows) {
+      const n = Number(row.event_id.slice('evt_batch_'.length));
+      expect(row.body.toString('utf8')).toBe(raws[n]);
+    }
+  });
+
   it('stores bytes that are not UTF-8 text exactly (the shared write path)', async () => {
     const bytes = Buffer.from([0x7b, 0xff, 0x00, 0xfe, 0x7d]);
     const outcome = await t.app.get(IntakeService).submit({

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
@@ -34,15 +33,15 @@ export interface IntakeItem {
 // Stores the raw event and, if the bank's transaction id is new, the normalized transaction:
 // one statement, so one implicit transaction, for a whole batch of concurrent deliveries.
 // Uniqueness comes from the two unique indexes; ON CONFLICT makes replays and races no-ops.
-// The rows travel as one JSON array (one parameter): V8's JSON.stringify builds it in one native
-// pass, where eighteen array parameters cost node-postgres a quoted, escaped array literal per
-// column (bench/RESULTS.md). A body is UTF-8 text in JSON (every JSON body the guard lets through
-// is); `body_hex` carries any other bytes exactly.
+// The rows travel as one JSON array ($1): V8's JSON.stringify builds it in one native pass, where
+// eighteen array parameters cost node-postgres a quoted, escaped array literal per column
+// (bench/RESULTS.md). The bodies travel apart, end to end in one bytea ($2, sent as binary by
+// node-postgres, so no byte is escaped or re-encoded); each row names its slice.
 const INTAKE_SQL = `
 WITH input AS (
-  SELECT i.*, coalesce(convert_to(i.body_text, 'UTF8'), decode(i.body_hex, 'hex')) AS body
+  SELECT i.*, substring($2::bytea FROM i.body_at + 1 FOR i.body_length) AS body
     FROM json_to_recordset($1::json)
-      AS i(bank_id text, event_id text, event_type text, body_text text, body_hex text,
+      AS i(bank_id text, event_id text, event_type text, body_at int, body_length int,
            headers jsonb, external_id text, amount numeric, currency text, direction text,
            occurred_at timestamptz, reference text, description text, counterparty text,
            raw_text text, bank_status text, source text, status text, ord int)
@@ -92,16 +91,26 @@ const MIN_EXTRA_BATCH = 10;
 const eventKey = (i: { bankId: string; eventId: string }): string =>
   `${i.bankId}\u0000${i.eventId}`;
 
-/** One row of the intake statement's JSON input; keys are its column names. */
-function intakeRow(i: IntakeItem, ord: number): Record<string, unknown> {
-  // PostgreSQL text holds any UTF-8 but NUL; JSON bodies never contain a raw NUL byte.
-  const text = isUtf8(i.body) && !i.body.includes(0);
+/**
+ * The rows of the intake statement's JSON input (keys are its column names), each with where its
+ * body lies in the concatenated bodies.
+ */
+function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
+  let at = 0;
+  return items.map((i, ord) => {
+    const row = intakeRow(i, ord, at);
+    at += i.body.length;
+    return row;
+  });
+}
+
+function intakeRow(i: IntakeItem, ord: number, at: number): Record<string, unknown> {
   return {
     bank_id: i.bankId,
     event_id: i.eventId,
     event_type: i.eventType,
-    body_text: text ? i.body.toString('utf8') : null,
-    body_hex: text ? null : i.body.toString('hex'),
+    body_at: at,
+    body_length: i.body.length,
     headers: i.headers,
     external_id: i.tx.externalId,
     amount: i.tx.amount,
@@ -189,14 +198,14 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const query: QueryConfig & { query_timeout: number } = {
-      name: 'bank-sync-intake-v3',
+      name: 'bank-sync-intake-v4',
       text: INTAKE_SQL,
       // A database that hangs (rather than refuses) must not hold the bank's request open: past
       // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and
       // the pool discards the connection. The commit may still land; the bank's retry is then
       // answered as a replay.
       query_timeout: this.config.intakeTimeoutMs,
-      values: [JSON.stringify(unique.map(intakeRow))],
+      values: [JSON.stringify(intakeRows(unique)), Buffer.concat(unique.map((i) => i.body))],
     };
     const { rows } = await pool.query<{ ord: number; tx_written: boolean }>(query);
     const inserted = new Set(rows.map((r) => Number(r.ord)));

@@ -50,7 +50,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   app.useLogger(app.get(Logger));
   attachRequestLog(app.getHttpServer(), () => PinoLogger.root);
   // Webhook bodies first through the intake's own reader; whatever it leaves, body-parser takes.
-  app.use('/webhooks', webhookBody(options.config.maxBodyBytes));
+  // Mounted without a path (it checks the prefix itself): a mount path makes the router rewrite
+  // and restore `req.url` around the layer for every request.
+  app.use(webhookBody(options.config.maxBodyBytes));
   app.useBodyParser('json', { limit: options.config.maxBodyBytes });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -28,6 +28,7 @@ export function webhookBody(limit: number) {
     const type = req.headers['content-type'];
     if (
       req.method !== 'POST' ||
+      !req.url.startsWith('/webhooks/') ||
       !isPlainJson(type) ||
       req.headers['content-encoding'] !== undefined ||
       req.headers['transfer-encoding'] !== undefined

@@ -408,14 +408,7 @@ async function pgLimit(svc: Service, pgbench: string | null): Promise<PgbenchRow
   }
   const script = join(WORK, 'pgbench-intake.sql');
   writeFileSync(script, pgbenchScript());
-  await withDb(svc.dbUrl, async (c) => {
-    await c.query('DROP SCHEMA IF EXISTS bench_pg CASCADE');
-    await c.query('CREATE SCHEMA bench_pg');
-    await c.query(
-      'CREATE TABLE bench_pg.webhook_events (LIKE public.webhook_events INCLUDING ALL)',
-    );
-    await c.query('CREATE TABLE bench_pg.transactions (LIKE public.transactions INCLUDING ALL)');
-  });
+  await createBenchTables(svc);
   const rows: PgbenchRow[] = [];
   for (const clients of PGBENCH_CLIENTS) {
     await withDb(svc.dbUrl, async (c) => {
@@ -455,8 +448,42 @@ async function pgLimit(svc: Service, pgbench: string | null): Promise<PgbenchRow
     rows.push({ clients, tps: round(Number(tps[1]), 0), latency_ms: Number(lat?.[1] ?? 0) });
     log(`pgbench ${clients} clients: ${Number(tps[1]).toFixed(0)} tps, latency ${lat?.[1]} ms`);
   }
-  await withDb(svc.dbUrl, (c) => c.query('DROP SCHEMA bench_pg CASCADE'));
   return rows;
+}
+
+/** The intake's two tables, with their indexes, in a schema of their own (limits b and c). */
+async function createBenchTables(svc: Service): Promise<void> {
+  await withDb(svc.dbUrl, async (c) => {
+    await c.query('DROP SCHEMA IF EXISTS bench_pg CASCADE');
+    await c.query('CREATE SCHEMA bench_pg');
+    await c.query(
+      'CREATE TABLE bench_pg.webhook_events (LIKE public.webhook_events INCLUDING ALL)',
+    );
+    await c.query('CREATE TABLE bench_pg.transactions (LIKE public.transactions INCLUDING ALL)');
+  });
+}
+
+/**
+ * (c): (a'') that also commits each delivery before answering it (group commit into the bench
+ * tables): the least any durable route with a guard and an interceptor can cost on this stack.
+ * Run against the service's PostgreSQL while the service idles (its backlog drained).
+ */
+async function durableLimit(svc: Service): Promise<Fire> {
+  await withDb(svc.dbUrl, async (c) => {
+    await c.query('TRUNCATE bench_pg.webhook_events, bench_pg.transactions');
+    await c.query('CHECKPOINT');
+  });
+  const server = await startLimitServer('nest-minimal.js', 'limit-nest-durable', {
+    NEST_MINIMAL_PIPELINE: '1',
+    BENCH_DATABASE_URL: svc.dbUrl,
+  });
+  const r = await measure(server.port, "(c) (a'') + group commit, nothing else", 'c', PHASE_S, {
+    pid: server.child.pid,
+    withPg: true,
+  });
+  await stop(server.child);
+  await withDb(svc.dbUrl, (c) => c.query('DROP SCHEMA bench_pg CASCADE'));
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,6 +721,21 @@ async function main(): Promise<void> {
     pid: nest.child.pid,
   });
   await stop(nest.child);
+  // (a''), not a target, an explanation: the same route behind one pass-through guard and one
+  // pass-through interceptor, which the service's design requires of its webhook routes.
+  const pipe = await startLimitServer('nest-minimal.js', 'limit-nest-pipeline', {
+    NEST_MINIMAL_PIPELINE: '1',
+  });
+  const pipe_ = await measure(
+    pipe.port,
+    "(a'') minimal NestJS + guard + interceptor",
+    'q',
+    PHASE_S,
+    {
+      pid: pipe.child.pid,
+    },
+  );
+  await stop(pipe.child);
 
   // 1. Ingest through the real service, and 4. its RSS.
   const pgPort = await freePort();
@@ -744,6 +786,8 @@ async function main(): Promise<void> {
   // 2(b). PostgreSQL alone.
   const pgRows = await pgLimit(svc, pgbench);
   const bestPg = pgRows.reduce<PgbenchRow | null>((b, r) => (!b || r.tps > b.tps ? r : b), null);
+  if (pgRows.length === 0) await createBenchTables(svc);
+  const durable_ = await durableLimit(svc);
 
   // 3. Reconciliation.
   const rec =
@@ -836,6 +880,15 @@ async function main(): Promise<void> {
       limit_nest_cpu_us: nest_.cpu_us ?? null,
       cpu_ratio_to_nest:
         ingest.cpu_us && nest_.cpu_us ? round(nest_.cpu_us / ingest.cpu_us, 3) : null,
+      limit_nest_pipeline_rps: round(pipe_.rps, 0),
+      limit_nest_pipeline_cpu_us: pipe_.cpu_us ?? null,
+      ratio_to_nest_pipeline: ratio(ingest.rps, pipe_.rps),
+      nest_pipeline_to_nest: ratio(pipe_.rps, nest_.rps),
+      limit_durable_rps: round(durable_.rps, 0),
+      limit_durable_cpu_us: durable_.cpu_us ?? null,
+      limit_durable_pg_cpu_us: durable_.pg_cpu_us ?? null,
+      ratio_to_durable: ratio(ingest.rps, durable_.rps),
+      durable_to_nest: ratio(durable_.rps, nest_.rps),
     },
     reconcile: rec.rows,
     rss_mb: { idle: round(idle, 1), after_ingest: round(afterIngest?.rss ?? 0, 1) },
@@ -856,6 +909,8 @@ async function main(): Promise<void> {
       },
       limit_http: { p50_ms: http_.p50, p99_ms: http_.p99, errors: http_.errors },
       limit_nest: { p50_ms: nest_.p50, p99_ms: nest_.p99, errors: nest_.errors },
+      limit_nest_pipeline: { p50_ms: pipe_.p50, p99_ms: pipe_.p99, errors: pipe_.errors },
+      limit_durable: { p50_ms: durable_.p50, p99_ms: durable_.p99, errors: durable_.errors },
       pgbench: pgRows,
       reconcile: rec.details,
       reconcile_skipped: rec.skipped,
@@ -906,6 +961,16 @@ async function main(): Promise<void> {
       { label: 'SERVICE\nINGEST', value: results.ingest.rps, color: [52, 101, 164] },
       { label: "(A')\nNESTJS", value: results.ingest.limit_nest_rps, color: [237, 152, 60] },
       {
+        label: "(A'')\n+GUARD+ICPT",
+        value: results.ingest.limit_nest_pipeline_rps,
+        color: [245, 200, 140],
+      },
+      {
+        label: '(C) DURABLE\nMINIMAL',
+        value: results.ingest.limit_durable_rps,
+        color: [120, 160, 210],
+      },
+      {
         label: '(A) BARE\nNODE:HTTP',
         value: results.ingest.limit_http_rps,
         color: [150, 150, 150],
@@ -943,6 +1008,16 @@ async function main(): Promise<void> {
       fireRow('service (guard, interceptor, commit)', ingest, '1'),
       fireRow('(a) bare node:http, HMAC + JSON', http_, fmt(results.ingest.ratio_to_http, 3)),
       fireRow("(a') minimal NestJS route", nest_, fmt(results.ingest.ratio_to_nest, 3)),
+      fireRow(
+        "(a'') (a') + pass-through guard + interceptor",
+        pipe_,
+        fmt(results.ingest.ratio_to_nest_pipeline, 3),
+      ),
+      fireRow(
+        "(c) (a'') + group commit, nothing else",
+        durable_,
+        fmt(results.ingest.ratio_to_durable, 3),
+      ),
       [
         `(b) PostgreSQL, pgbench best (${bestPg?.clients ?? '-'} clients)`,
         fmt(results.ingest.limit_pg_rps),
@@ -958,7 +1033,12 @@ async function main(): Promise<void> {
     '',
     `CPU per delivery: service ${fmt(results.ingest.cpu_us_per_delivery)} µs + PostgreSQL ` +
       `${fmt(results.ingest.pg_cpu_us_per_delivery)} µs; (a') ${fmt(results.ingest.limit_nest_cpu_us)} µs ` +
-      `(CPU ratio to (a') ${fmt(results.ingest.cpu_ratio_to_nest, 3)})`,
+      `(CPU ratio to (a') ${fmt(results.ingest.cpu_ratio_to_nest, 3)}); (a'') ` +
+      `${fmt(results.ingest.limit_nest_pipeline_cpu_us)} µs, its rate ` +
+      `${fmt(results.ingest.nest_pipeline_to_nest, 3)} of (a')'s; (c) ` +
+      `${fmt(results.ingest.limit_durable_cpu_us)} µs + PostgreSQL ` +
+      `${fmt(results.ingest.limit_durable_pg_cpu_us)} µs, its rate ` +
+      `${fmt(results.ingest.durable_to_nest, 3)} of (a')'s`,
     `every 202 in the database: ${lost === 0 ? 'yes' : `NO, ${lost} missing`} (${acceptedIds.length} accepted incl. warm-up)`,
     `pgbench: ${pgRows.map((r) => `${r.clients} clients ${r.tps} tps`).join(', ') || 'not run'}`,
     `RSS: idle ${results.rss_mb.idle} MiB, after the ingest burst ${results.rss_mb.after_ingest} MiB`,
@@ -1037,6 +1117,12 @@ async function ingestOnly(): Promise<void> {
     acceptedIds: ids,
   });
   const lost = await withDb(svc.dbUrl, (c) => countLost(c, ids));
+  let durable_: Fire | null = null;
+  if (flag('durable')) {
+    await withDb(svc.dbUrl, (c) => drainBacklog(c));
+    await createBenchTables(svc);
+    durable_ = await durableLimit(svc);
+  }
   await stop(svc.child);
   const file = flag('cpu-prof') ? newestProfile() : null;
   if (file) {
@@ -1049,7 +1135,11 @@ async function ingestOnly(): Promise<void> {
       `ratio ${nest_ ? ratio(r.rps, nest_.rps) : '-'}, ` +
       `p99 ${r.p99} ms, errors ${r.errors}, lost ${lost} of ${ids.length}; CPU µs per delivery ` +
       `${r.cpu_us ?? '-'} (+ PostgreSQL ${r.pg_cpu_us ?? '-'}) vs (a') ${nest_?.cpu_us ?? '-'}` +
-      (pipe_ ? `; (a'') ${pipe_.rps.toFixed(0)}/s, ${pipe_.cpu_us ?? '-'} µs` : ''),
+      (pipe_ ? `; (a'') ${pipe_.rps.toFixed(0)}/s, ${pipe_.cpu_us ?? '-'} µs` : '') +
+      (durable_
+        ? `; (c) ${durable_.rps.toFixed(0)}/s, ${durable_.cpu_us ?? '-'} µs ` +
+          `(+ PostgreSQL ${durable_.pg_cpu_us ?? '-'}), ingest / (c) ${ratio(r.rps, durable_.rps)}`
+        : ''),
   );
   if (lost > 0 || r.errors > 0) process.exitCode = 1;
 }

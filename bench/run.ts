@@ -3,6 +3,8 @@
  * machine, with its own embedded PostgreSQL, of
  *   1. ingest through the real service (guard, interceptor, group commit) at 32 connections,
  *   2. its limits: (a) bare node:http, (a') minimal NestJS route, (b) PostgreSQL via pgbench,
+ *      and two explanations: (a'') (a') + a pass-through guard and interceptor, (c) (a'') + the
+ *      service's group commit into the intake tables,
  *   3. reconciliation at 10k / 100k / 1M transactions against the same SQL done set-based,
  *   4. idle RSS and RSS after the ingest burst,
  * plus a CPU profile of the service under the burst. Writes bench/results.json and
@@ -958,24 +960,24 @@ async function main(): Promise<void> {
   drawChart(join(BENCH, 'results.png'), {
     title: `BANK SYNC BENCH (${QUICK ? 'QUICK' : 'FULL'}), ${cpu.length} CORES, NODE ${process.version}, PG ${pgVersion}`,
     ingest: [
-      { label: 'SERVICE\nINGEST', value: results.ingest.rps, color: [52, 101, 164] },
-      { label: "(A')\nNESTJS", value: results.ingest.limit_nest_rps, color: [237, 152, 60] },
+      { label: 'SVC\nINGEST', value: results.ingest.rps, color: [52, 101, 164] },
+      { label: "(A')\nNEST", value: results.ingest.limit_nest_rps, color: [237, 152, 60] },
       {
-        label: "(A'')\n+GUARD+ICPT",
+        label: "(A'')\n+PIPE",
         value: results.ingest.limit_nest_pipeline_rps,
         color: [245, 200, 140],
       },
       {
-        label: '(C) DURABLE\nMINIMAL',
+        label: '(C)\n+DB',
         value: results.ingest.limit_durable_rps,
         color: [120, 160, 210],
       },
       {
-        label: '(A) BARE\nNODE:HTTP',
+        label: '(A)\nHTTP',
         value: results.ingest.limit_http_rps,
         color: [150, 150, 150],
       },
-      { label: '(B) PG\nPGBENCH', value: results.ingest.limit_pg_rps, color: [115, 185, 95] },
+      { label: '(B)\nPG', value: results.ingest.limit_pg_rps, color: [115, 185, 95] },
     ],
     reconcile: rec.rows.map((r) => ({ n: r.n, service: r.seconds, sql: r.sql_seconds })),
     note: rec.skipped ? `RECONCILE SKIPPED: ${rec.skipped}` : undefined,

@@ -202,6 +202,27 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(await count(t, 'webhook_events')).toBe(before);
   });
 
+  it('400 for text PostgreSQL cannot hold, without failing the deliveries batched with it', async () => {
+    // JSON can carry an unpaired surrogate ("\\ud800") that PostgreSQL's JSON input refuses.
+    const bad = (n: number, field: string): string =>
+      JSON.stringify(seedBody({ transaction_id: `txn_sur_${n}` })).replace(
+        `"${field}":"`,
+        `"${field}":"x\\ud800`,
+      );
+    const good = (n: number): string => JSON.stringify(seedBody({ transaction_id: `txn_ok_${n}` }));
+    const fields = ['transaction_id', 'reference', 'description', 'counterparty'];
+    const answers = await Promise.all([
+      ...fields.map((f, n) => sendSigned(t, bad(n, f), `evt_sur_${n}`)),
+      ...Array.from({ length: 20 }, (_, n) => sendSigned(t, good(n), `evt_ok_${n}`)),
+    ]);
+    expect(
+      answers.slice(0, fields.length).map((a) => [a.status, a.body.errors?.[0]?.field]),
+    ).toEqual(fields.map((f) => [400, f]));
+    expect(answers.slice(fields.length).every((a) => a.status === 202)).toBe(true);
+    expect(await count(t, `webhook_events WHERE event_id LIKE 'evt_sur_%'`)).toBe(0);
+    expect(await count(t, `transactions WHERE external_id LIKE 'txn_ok_%'`)).toBe(20);
+  });
+
   it.each([
     ['more decimals than NGN has', { amount: '10.001' }],
     ['a fraction of a yen', { amount: 10.5, currency: 'JPY' }],

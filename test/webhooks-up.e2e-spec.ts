@@ -74,8 +74,9 @@ describe('Up bank deliveries', () => {
     expect(rows).toHaveLength(0);
   });
 
-  it('answers 400 (not 500) to ids PostgreSQL cannot store (NUL)', async () => {
+  it('answers 400 (not 500) to ids PostgreSQL cannot store (NUL, unpaired surrogate)', async () => {
     expect((await deliver(upEvent('bad\u0000id', 'PING'))).status).toBe(400);
+    expect((await deliver(upEvent('bad\ud800id', 'PING'))).status).toBe(400);
     const res = await deliver(upEvent('evt-nul', 'TRANSACTION_CREATED', 'tx\u0000nul'));
     expect(res.status).toBe(400);
   });

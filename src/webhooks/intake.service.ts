@@ -104,23 +104,32 @@ function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
   });
 }
 
+/**
+ * PostgreSQL's JSON input refuses an unpaired surrogate (JSON.stringify writes one as \\ud800),
+ * which would fail the whole batch. Validation refuses them with a 400 (webhook-payload.ts); this
+ * keeps any other caller's text storable, replaced by U+FFFD as node-postgres used to do.
+ */
+function text<T extends string | null>(value: T): T {
+  return value === null || value.isWellFormed() ? value : (value.toWellFormed() as T);
+}
+
 function intakeRow(i: IntakeItem, ord: number, at: number): Record<string, unknown> {
   return {
-    bank_id: i.bankId,
-    event_id: i.eventId,
-    event_type: i.eventType,
+    bank_id: text(i.bankId),
+    event_id: text(i.eventId),
+    event_type: text(i.eventType),
     body_at: at,
     body_length: i.body.length,
     headers: i.headers,
-    external_id: i.tx.externalId,
+    external_id: text(i.tx.externalId),
     amount: i.tx.amount,
     currency: i.tx.currency,
     direction: i.tx.direction,
     occurred_at: i.tx.occurredAt.toISOString(),
-    reference: i.tx.reference,
-    description: i.tx.description,
-    counterparty: i.tx.counterparty,
-    raw_text: i.rawText,
+    reference: text(i.tx.reference),
+    description: text(i.tx.description),
+    counterparty: text(i.tx.counterparty),
+    raw_text: text(i.rawText),
     bank_status: i.bankStatus,
     source: i.source,
     status: i.status,

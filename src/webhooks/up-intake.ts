@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { validationProblem } from '../common/problem';
 import type { Delivery, IntakeOutcome } from './delivery';
+import { storableText } from './webhook-payload';
 
 /** Up's webhook event (v1/openapi.json `WebhookEventCallback`), the parts we use. */
 export interface UpEvent {
@@ -25,10 +26,10 @@ export function upEventId(body: unknown): string | undefined {
   return usable(id, 200) ? id : undefined;
 }
 
-/** PostgreSQL text cannot hold NUL: such a value is a 400, never a failed insert (500). */
+/** Text PostgreSQL cannot hold (NUL, an unpaired surrogate) is a 400, never a failed insert. */
 function usable(value: unknown, max: number): value is string {
   return (
-    typeof value === 'string' && value.length > 0 && value.length <= max && !value.includes('\0')
+    typeof value === 'string' && value.length > 0 && value.length <= max && storableText(value)
   );
 }
 

@@ -19,8 +19,15 @@ export type NormalizeResult =
 
 const MAX_ID = 200;
 const MAX_TEXT = 2000;
-// PostgreSQL text cannot hold U+0000; let through, it would fail the whole group-commit batch.
-const NUL_MESSAGE = (field: string): string => `${field} must not contain U+0000 (NUL)`;
+// PostgreSQL text cannot hold U+0000, nor an unpaired UTF-16 surrogate (JSON can write one as
+// "\ud800"); let through, either would fail the whole group-commit batch.
+const NUL_MESSAGE = (field: string): string =>
+  `${field} must be Unicode text without U+0000 (NUL) or an unpaired surrogate such as \\ud800`;
+
+/** Text PostgreSQL can store: no NUL, no unpaired surrogate. */
+export function storableText(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
 // RFC 3339 date-time with an explicit offset: a timestamp without a zone is ambiguous.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -39,7 +46,7 @@ function optionalText(
     errors.push({ field, message: `${field} must be at most ${MAX_TEXT} characters` });
     return null;
   }
-  if (value.includes('\u0000')) {
+  if (!storableText(value)) {
     errors.push({ field, message: NUL_MESSAGE(field) });
     return null;
   }
@@ -64,7 +71,7 @@ export function normalizeSeedTransaction(body: unknown): NormalizeResult {
       field: 'transaction_id',
       message: `transaction_id is required: a non-empty string of at most ${MAX_ID} characters`,
     });
-  } else if (externalId.includes('\u0000')) {
+  } else if (!storableText(externalId)) {
     errors.push({ field: 'transaction_id', message: NUL_MESSAGE('transaction_id') });
   }
 

@@ -92,20 +92,7 @@ const eventKey = (i: { bankId: string; eventId: string }): string =>
   `${i.bankId}\u0000${i.eventId}`;
 
 /**
- * The rows of the intake statement's JSON input (keys are its column names), each with where its
- * body lies in the concatenated bodies.
- */
-function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
-  let at = 0;
-  return items.map((i, ord) => {
-    const row = intakeRow(i, ord, at);
-    at += i.body.length;
-    return row;
-  });
-}
-
-/**
- * PostgreSQL's JSON input refuses an unpaired surrogate (JSON.stringify writes one as \\ud800),
+ * PostgreSQL's JSON input refuses an unpaired surrogate (JSON.stringify writes one as \ud800),
  * which would fail the whole batch. Validation refuses them with a 400 (webhook-payload.ts); this
  * keeps any other caller's text storable, replaced by U+FFFD as node-postgres used to do.
  */
@@ -113,28 +100,37 @@ function text<T extends string | null>(value: T): T {
   return value === null || value.isWellFormed() ? value : (value.toWellFormed() as T);
 }
 
-function intakeRow(i: IntakeItem, ord: number, at: number): Record<string, unknown> {
-  return {
-    bank_id: text(i.bankId),
-    event_id: text(i.eventId),
-    event_type: text(i.eventType),
-    body_at: at,
-    body_length: i.body.length,
-    headers: i.headers,
-    external_id: text(i.tx.externalId),
-    amount: i.tx.amount,
-    currency: i.tx.currency,
-    direction: i.tx.direction,
-    occurred_at: i.tx.occurredAt.toISOString(),
-    reference: text(i.tx.reference),
-    description: text(i.tx.description),
-    counterparty: text(i.tx.counterparty),
-    raw_text: text(i.rawText),
-    bank_status: i.bankStatus,
-    source: i.source,
-    status: i.status,
-    ord,
-  };
+/**
+ * The intake statement's JSON input (keys are its column names); each row says where its body
+ * lies in the concatenated bodies.
+ */
+function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
+  let at = 0;
+  return items.map((i, ord) => {
+    const row = {
+      bank_id: i.bankId,
+      event_id: text(i.eventId),
+      event_type: text(i.eventType),
+      body_at: at,
+      body_length: i.body.length,
+      headers: i.headers,
+      external_id: text(i.tx.externalId),
+      amount: i.tx.amount,
+      currency: i.tx.currency,
+      direction: i.tx.direction,
+      occurred_at: i.tx.occurredAt.toISOString(),
+      reference: text(i.tx.reference),
+      description: text(i.tx.description),
+      counterparty: text(i.tx.counterparty),
+      raw_text: text(i.rawText),
+      bank_status: i.bankStatus,
+      source: i.source,
+      status: i.status,
+      ord,
+    };
+    at += i.body.length;
+    return row;
+  });
 }
 
 function sha256(bytes: Buffer): Buffer {

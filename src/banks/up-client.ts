@@ -1,5 +1,6 @@
 import { parseAmount } from '../common/money';
 import type { Direction } from '../transactions/transaction.entity';
+import { storableText } from '../webhooks/webhook-payload';
 
 /** Up's transaction resource, normalized to what Bank Sync stores. */
 export interface UpTransaction {
@@ -44,8 +45,11 @@ export function isWithinBaseUrl(target: string, baseUrl: string): boolean {
   return t.pathname === basePath || t.pathname.startsWith(`${basePath}/`);
 }
 
+/** Up's free text, made storable: PostgreSQL text holds neither NUL nor an unpaired surrogate. */
 function text(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value.replace(/\0/g, '') : null;
+  return typeof value === 'string' && value.length > 0
+    ? value.replace(/\0/g, '').toWellFormed()
+    : null;
 }
 
 /** Maps Up's JSON:API transaction resource (v1/openapi.json `TransactionResource`). */
@@ -65,6 +69,13 @@ export function normalizeUpTransaction(resource: unknown): UpTransaction {
   const a = r?.attributes;
   if (typeof r?.id !== 'string' || !a)
     throw new BankApiError('not an Up transaction resource', false);
+  // The id is a key: refused, not repaired (one unstorable row would fail its whole batch).
+  if (r.id === '' || !storableText(r.id)) {
+    throw new BankApiError(
+      'Up transaction id must be non-empty text without NUL or an unpaired surrogate',
+      false,
+    );
+  }
   const value = a.amount?.value;
   const currency = a.amount?.currencyCode;
   if (typeof value !== 'string' || typeof currency !== 'string') {

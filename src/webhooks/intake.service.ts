@@ -92,37 +92,29 @@ const eventKey = (i: { bankId: string; eventId: string }): string =>
   `${i.bankId}\u0000${i.eventId}`;
 
 /**
- * PostgreSQL's JSON input refuses an unpaired surrogate (JSON.stringify writes one as \ud800),
- * which would fail the whole batch. Validation refuses them with a 400 (webhook-payload.ts); this
- * keeps any other caller's text storable, replaced by U+FFFD as node-postgres used to do.
- */
-function text<T extends string | null>(value: T): T {
-  return value === null || value.isWellFormed() ? value : (value.toWellFormed() as T);
-}
-
-/**
  * The intake statement's JSON input (keys are its column names); each row says where its body
- * lies in the concatenated bodies.
+ * lies in the concatenated bodies. Every text was made storable by the normalizers (no NUL, no
+ * unpaired surrogate, which PostgreSQL's JSON input refuses, failing the whole batch).
  */
 function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
   let at = 0;
   return items.map((i, ord) => {
     const row = {
       bank_id: i.bankId,
-      event_id: text(i.eventId),
-      event_type: text(i.eventType),
+      event_id: i.eventId,
+      event_type: i.eventType,
       body_at: at,
       body_length: i.body.length,
       headers: i.headers,
-      external_id: text(i.tx.externalId),
+      external_id: i.tx.externalId,
       amount: i.tx.amount,
       currency: i.tx.currency,
       direction: i.tx.direction,
       occurred_at: i.tx.occurredAt.toISOString(),
-      reference: text(i.tx.reference),
-      description: text(i.tx.description),
-      counterparty: text(i.tx.counterparty),
-      raw_text: text(i.rawText),
+      reference: i.tx.reference,
+      description: i.tx.description,
+      counterparty: i.tx.counterparty,
+      raw_text: i.rawText,
       bank_status: i.bankStatus,
       source: i.source,
       status: i.status,

@@ -46,6 +46,18 @@ describe('parseUpPage', () => {
       { externalId: 'u3', reason: expect.stringMatching(/amount/) },
     ]);
   });
+
+  it('refuses an id PostgreSQL cannot store and makes free text storable', () => {
+    const badId = upTransaction('u\ud800') as { data: unknown };
+    const odd = upTransaction('u4', { rawText: 'a\u0000b\ud800', message: 'INV\udc00-1' }) as {
+      data: unknown;
+    };
+    const page = parseUpPage({ data: [badId.data, odd.data], links: { next: null } }, url);
+    expect(page.invalid).toEqual([{ externalId: 'u\ud800', reason: expect.stringMatching(/id/) }]);
+    expect(page.items.map((i) => [i.rawText, i.tx.reference])).toEqual([
+      ['ab\ufffd', 'INV\ufffd-1'],
+    ]);
+  });
 });
 
 describe('parseStandardPage', () => {

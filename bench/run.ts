@@ -91,7 +91,23 @@ const EXTRA_ENV = Object.fromEntries(
     .filter((kv) => kv.includes('='))
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
-// Extra node flags for the service in --ingest-only runs (--node-args=--trace-gc,--max-semi-space-size=32).
+/**
+ * The node flags `npm start` runs the service with (package.json), so the bench measures the
+ * service as it is deployed. The limit servers get the same ones: one runtime for every server.
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  const main = words.indexOf('dist/src/main.js');
+  if (words[0] !== 'node' || main < 0) {
+    throw new Error(`package.json "start" is not "node [flags] dist/src/main.js"`);
+  }
+  return words.slice(1, main);
+}
+const RUNTIME_FLAGS = startFlags();
+// Extra node flags for the service in --ingest-only runs (--node-args=--trace-gc,--cpu-prof).
 const NODE_ARGS = (option('node-args') ?? '').split(',').filter((a) => a !== '');
 // The same for the limit servers (--limit-node-args=--trace-gc), to compare like with like.
 const LIMIT_NODE_ARGS = (option('limit-node-args') ?? '').split(',').filter((a) => a !== '');
@@ -120,6 +136,27 @@ interface Fire {
   cpu_us?: number;
   /** The same for all PostgreSQL processes (service phases only). */
   pg_cpu_us?: number;
+  /** WAL written per answered delivery (bytes, of which full-page images) and checkpoints. */
+  wal?: WalUse;
+}
+
+interface WalUse {
+  bytes_per_delivery: number;
+  fpi_per_delivery: number;
+  checkpoints: number;
+}
+
+const WAL_SQL = `SELECT w.wal_bytes::float8 AS bytes, w.wal_fpi::float8 AS fpi,
+                        (c.num_timed + c.num_requested)::float8 AS checkpoints
+                   FROM pg_stat_wal w, pg_stat_checkpointer c`;
+
+async function walCounters(
+  url: string,
+): Promise<{ bytes: number; fpi: number; checkpoints: number }> {
+  return withDb(url, async (c) => {
+    const { rows } = await c.query<{ bytes: number; fpi: number; checkpoints: number }>(WAL_SQL);
+    return rows[0];
+  });
 }
 
 /**
@@ -189,23 +226,37 @@ async function measure(
   label: string,
   tag: string,
   seconds: number,
-  opts: { pid?: number; withPg?: boolean; acceptedIds?: string[] } = {},
+  opts: { pid?: number; withPg?: string; acceptedIds?: string[] } = {},
 ): Promise<Fire> {
   log(`${label}: warm-up ${WARMUP_S} s`);
   await fire(port, WARMUP_S, `${tag}w`, opts.acceptedIds);
   log(`${label}: ${seconds} s at ${CONNECTIONS} connections`);
   const cpu0 = opts.pid ? cpuSeconds(opts.pid) : null;
+  const wal0 = opts.withPg ? await walCounters(opts.withPg) : null;
   const pg0 = opts.withPg ? postgresCpuSeconds() : null;
   const r = await fire(port, seconds, tag, opts.acceptedIds);
   const cpu1 = opts.pid ? cpuSeconds(opts.pid) : null;
   const perDelivery = (s: number): number => Math.round((s * 1e6) / Math.max(r.total, 1));
   if (cpu0 !== null && cpu1 !== null) r.cpu_us = perDelivery(cpu1 - cpu0);
   if (pg0 !== null) r.pg_cpu_us = perDelivery(postgresCpuSeconds() - pg0);
+  if (wal0 && opts.withPg) {
+    const wal1 = await walCounters(opts.withPg);
+    const n = Math.max(r.total, 1);
+    r.wal = {
+      bytes_per_delivery: Math.round((wal1.bytes - wal0.bytes) / n),
+      fpi_per_delivery: round((wal1.fpi - wal0.fpi) / n, 3),
+      checkpoints: wal1.checkpoints - wal0.checkpoints,
+    };
+  }
   log(
     `${label}: ${r.rps.toFixed(0)} deliveries/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
       `errors ${r.errors} (${JSON.stringify(r.statuses)})` +
       (r.cpu_us !== undefined ? `, CPU ${r.cpu_us} µs per delivery` : '') +
-      (r.pg_cpu_us !== undefined ? ` (+ PostgreSQL ${r.pg_cpu_us} µs)` : ''),
+      (r.pg_cpu_us !== undefined ? ` (+ PostgreSQL ${r.pg_cpu_us} µs)` : '') +
+      (r.wal
+        ? `; WAL ${r.wal.bytes_per_delivery} B per delivery (${r.wal.fpi_per_delivery} ` +
+          `full-page images), ${r.wal.checkpoints} checkpoint(s)`
+        : ''),
   );
   return r;
 }
@@ -236,7 +287,7 @@ async function startLimitServer(
 ): Promise<{ child: Child; port: number }> {
   const port = await freePort();
   const child = spawnNode(
-    [...LIMIT_NODE_ARGS, join(BUILD, 'servers', script)],
+    [...RUNTIME_FLAGS, ...LIMIT_NODE_ARGS, join(BUILD, 'servers', script)],
     { ...process.env, PORT: String(port), WEBHOOK_SECRET: SECRET, ...env },
     join(LOG_DIR, `${name}.log`),
   );
@@ -274,7 +325,7 @@ async function startService(
   };
   delete env.DATABASE_URL;
   const child = spawnNode(
-    [...(opts.nodeArgs ?? []), SERVICE_MAIN],
+    [...RUNTIME_FLAGS, ...(opts.nodeArgs ?? []), SERVICE_MAIN],
     env,
     join(LOG_DIR, `service-${name}.log`),
   );
@@ -481,7 +532,7 @@ async function durableLimit(svc: Service): Promise<Fire> {
   });
   const r = await measure(server.port, "(c) (a'') + group commit, nothing else", 'c', PHASE_S, {
     pid: server.child.pid,
-    withPg: true,
+    withPg: svc.dbUrl,
   });
   await stop(server.child);
   await withDb(svc.dbUrl, (c) => c.query('DROP SCHEMA bench_pg CASCADE'));
@@ -707,7 +758,8 @@ async function main(): Promise<void> {
   mkdirSync(PROF_DIR, { recursive: true });
   log(
     `mode ${QUICK ? 'quick' : 'full'}: ingest phases ${PHASE_S} s, reconcile sizes ` +
-      `${SIZES.join(', ') || 'none'}, pgbench ${PGBENCH_S} s per client count`,
+      `${SIZES.join(', ') || 'none'}, pgbench ${PGBENCH_S} s per client count; node flags ` +
+      `(npm start's, for every server): ${RUNTIME_FLAGS.join(' ') || 'none'}`,
   );
 
   if (INGEST_ONLY) return ingestOnly();
@@ -749,7 +801,7 @@ async function main(): Promise<void> {
   const acceptedIds: string[] = [];
   const ingest = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
     pid: svc.child.pid,
-    withPg: true,
+    withPg: svc.dbUrl,
     acceptedIds,
   });
   const afterIngest = memOf(svc.child.pid);
@@ -827,7 +879,7 @@ async function main(): Promise<void> {
     svc = await startService('log-info', pgPort, { logLevel: 'info' });
     logged = await measure(svc.port, 'ingest with LOG_LEVEL=info', 'l', Math.min(PHASE_S, 10), {
       pid: svc.child.pid,
-      withPg: true,
+      withPg: svc.dbUrl,
     });
     await stop(svc.child);
     svc = await startService('no-worker', pgPort, { env: { WORKER_ENABLED: 'false' } });
@@ -836,7 +888,7 @@ async function main(): Promise<void> {
       'ingest with WORKER_ENABLED=false',
       'x',
       Math.min(PHASE_S, 10),
-      { pid: svc.child.pid, withPg: true },
+      { pid: svc.child.pid, withPg: svc.dbUrl },
     );
     await stop(svc.child);
   }
@@ -850,6 +902,8 @@ async function main(): Promise<void> {
       mem_gb: round(totalmem() / 2 ** 30, 1),
       os: `${type()} ${release()}`,
       node: process.version,
+      // Flags of `npm start`, given to the service and to every limit server alike.
+      node_flags: RUNTIME_FLAGS,
       postgres: pgVersion,
       mode: QUICK ? 'quick' : 'full',
       phase_seconds: PHASE_S,
@@ -1115,7 +1169,7 @@ async function ingestOnly(): Promise<void> {
   const ids: string[] = [];
   const r = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
     pid: svc.child.pid,
-    withPg: true,
+    withPg: svc.dbUrl,
     acceptedIds: ids,
   });
   const lost = await withDb(svc.dbUrl, (c) => countLost(c, ids));

@@ -57,8 +57,11 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
-/** CPU seconds used by every PostgreSQL process (only one cluster runs during a bench). */
-export function postgresCpuSeconds(): number {
+/**
+ * CPU seconds used by PostgreSQL processes: every one (only one cluster runs during a bench), or
+ * those of the cluster whose postmaster is `postmasterPid` (the A/B runs two).
+ */
+export function postgresCpuSeconds(postmasterPid?: number): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -66,6 +69,12 @@ export function postgresCpuSeconds(): number {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // f[1] is the parent pid: a backend's parent is its postmaster.
+      const ours =
+        postmasterPid === undefined ||
+        Number(entry) === postmasterPid ||
+        Number(f[1]) === postmasterPid;
+      if (!ours) continue;
       // utime, stime, and cutime, cstime: the time of backends that have already exited.
       total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch {

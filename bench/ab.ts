@@ -60,6 +60,8 @@ interface Side {
   port: number;
   /** null for the limit server, which has no database. */
   dataDir: string | null;
+  /** Its background work runs (WORKER_ENABLED): only then is its backlog drained between rounds. */
+  worker: boolean;
 }
 
 /** `node [flags] dist/src/main.js` of a checkout's package.json: the flags. */
@@ -96,7 +98,7 @@ async function start(dir: string, name: string, extra: Record<string, string>): 
       if (tries > 200) throw new Error(`the limit server did not start: see ${logFile}`);
       await sleep(150);
     }
-    return { name, child, port, dataDir: null };
+    return { name, child, port, dataDir: null, worker: false };
   }
   const dataDir = join(WORK, `ab-${name}`);
   rmSync(dataDir, { recursive: true, force: true });
@@ -114,7 +116,7 @@ async function start(dir: string, name: string, extra: Record<string, string>): 
   delete env.DATABASE_URL;
   const child = spawnNode([...startFlags(dir), join(dir, 'dist', 'src', 'main.js')], env, logFile);
   await waitHttp(child, `http://127.0.0.1:${port}/health/ready`);
-  return { name, child, port, dataDir };
+  return { name, child, port, dataDir, worker: env.WORKER_ENABLED !== 'false' };
 }
 
 function postmaster(side: Side): { pid: number; port: string } | null {
@@ -165,7 +167,7 @@ async function fire(
 
 async function drain(side: Side): Promise<void> {
   const pm = postmaster(side);
-  if (!pm) return;
+  if (!pm || !side.worker) return;
   const c = new Client({
     connectionString: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${pm.port}/bank_sync`,
   });

@@ -9,8 +9,8 @@ import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
+import { requestBodies } from './common/request-bodies';
 import { attachRequestLog } from './logging/request-log';
-import { webhookBody } from './webhooks/webhook-body';
 import { pendingMigrations } from './health/health.service';
 
 export interface CreateAppOptions {
@@ -45,20 +45,18 @@ export function validationPipe(): ValidationPipe {
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config: options.config, databaseUrl: options.databaseUrl }),
-    { rawBody: true, bufferLogs: true },
+    { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
   attachRequestLog(app.getHttpServer(), () => PinoLogger.root);
-  // Webhook bodies first through the intake's own reader; whatever it leaves, body-parser takes.
-  // Mounted without a path (it checks the prefix itself): a mount path makes the router rewrite
-  // and restore `req.url` around the layer for every request.
-  app.use(webhookBody(options.config.maxBodyBytes));
-  app.useBodyParser('json', { limit: options.config.maxBodyBytes });
+  // Bodies and the docs in one layer: webhook bodies through the intake's own reader, the rest
+  // through body-parser. Mounted without a path (it checks prefixes itself): a mount path makes
+  // the router rewrite and restore `req.url` around the layer for every request.
+  app.use(requestBodies(options.config.maxBodyBytes, setupSwagger(app)));
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.set('x-powered-by', false);
   app.set('etag', false);
-  setupSwagger(app);
 
   const dataSource = app.get(DataSource);
   if (options.migrate) {

@@ -81,6 +81,21 @@ describe('foundation', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     });
 
+    it('parses staff bodies with body-parser as before: JSON with a charset, and forms', async () => {
+      const asJson = await t.request('POST', '/api-keys', {
+        headers: { ...bearer(ADMIN_KEY), 'content-type': 'application/json; charset=UTF-8' },
+        body: JSON.stringify({ name: 'json-charset', role: 'viewer' }),
+      });
+      expect(asJson.status).toBe(201);
+      expect(asJson.body).toMatchObject({ name: 'json-charset', role: 'viewer' });
+      const asForm = await t.request('POST', '/api-keys', {
+        headers: { ...bearer(ADMIN_KEY), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'name=form-key&role=operator',
+      });
+      expect(asForm.status).toBe(201);
+      expect(asForm.body).toMatchObject({ name: 'form-key', role: 'operator' });
+    });
+
     it("quotes the request's own correlation id in problem answers, a new one per request", async () => {
       const ids = new Set<string>();
       for (const path of ['/api-keys', '/webhooks/bank/transactions']) {

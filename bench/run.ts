@@ -35,6 +35,7 @@ import { formatSummary, summarize, type ProfileSummary } from './profile-summary
 import {
   type Child,
   cpuSeconds,
+  mainThreadCpuSeconds,
   freePort,
   http,
   log,
@@ -136,6 +137,10 @@ interface Fire {
   cpu_us?: number;
   /** The same for all PostgreSQL processes (service phases only). */
   pg_cpu_us?: number;
+  /** Share of the phase's wall time the server's main thread (its event loop) was on a core. */
+  main_thread_busy?: number;
+  /** CPU of the load generator (this process: autocannon and the signing) per delivery (µs). */
+  client_cpu_us?: number;
   /** WAL written per answered delivery (bytes, of which full-page images) and checkpoints. */
   wal?: WalUse;
 }
@@ -234,10 +239,18 @@ async function measure(
   const cpu0 = opts.pid ? cpuSeconds(opts.pid) : null;
   const wal0 = opts.withPg ? await walCounters(opts.withPg) : null;
   const pg0 = opts.withPg ? postgresCpuSeconds() : null;
+  const main0 = opts.pid ? mainThreadCpuSeconds(opts.pid) : null;
+  const client0 = process.cpuUsage();
+  const wall0 = performance.now();
   const r = await fire(port, seconds, tag, opts.acceptedIds);
+  const wall = (performance.now() - wall0) / 1000;
+  const client = process.cpuUsage(client0);
+  const main1 = opts.pid ? mainThreadCpuSeconds(opts.pid) : null;
   const cpu1 = opts.pid ? cpuSeconds(opts.pid) : null;
   const perDelivery = (s: number): number => Math.round((s * 1e6) / Math.max(r.total, 1));
   if (cpu0 !== null && cpu1 !== null) r.cpu_us = perDelivery(cpu1 - cpu0);
+  if (main0 !== null && main1 !== null) r.main_thread_busy = round((main1 - main0) / wall, 2);
+  r.client_cpu_us = perDelivery((client.user + client.system) / 1e6);
   if (pg0 !== null) r.pg_cpu_us = perDelivery(postgresCpuSeconds() - pg0);
   if (wal0 && opts.withPg) {
     const wal1 = await walCounters(opts.withPg);
@@ -253,6 +266,10 @@ async function measure(
       `errors ${r.errors} (${JSON.stringify(r.statuses)})` +
       (r.cpu_us !== undefined ? `, CPU ${r.cpu_us} µs per delivery` : '') +
       (r.pg_cpu_us !== undefined ? ` (+ PostgreSQL ${r.pg_cpu_us} µs)` : '') +
+      (r.main_thread_busy !== undefined
+        ? `, main thread busy ${Math.round(r.main_thread_busy * 100)} %`
+        : '') +
+      `, load generator ${r.client_cpu_us} µs per delivery` +
       (r.wal
         ? `; WAL ${r.wal.bytes_per_delivery} B per delivery (${r.wal.fpi_per_delivery} ` +
           `full-page images), ${r.wal.checkpoints} checkpoint(s)`
@@ -945,6 +962,13 @@ async function main(): Promise<void> {
       limit_durable_pg_cpu_us: durable_.pg_cpu_us ?? null,
       ratio_to_durable: ratio(ingest.rps, durable_.rps),
       durable_to_nest: ratio(durable_.rps, nest_.rps),
+      // Share of each phase's wall time the server's event loop was on a core: (a') is bound by
+      // its one thread (~1); where the service's is lower, it waited for PostgreSQL or a core.
+      main_thread_busy: ingest.main_thread_busy ?? null,
+      limit_nest_main_thread_busy: nest_.main_thread_busy ?? null,
+      limit_durable_main_thread_busy: durable_.main_thread_busy ?? null,
+      // The load generator shares the 2 cores: its CPU per delivery (the same work in each phase).
+      client_cpu_us_per_delivery: ingest.client_cpu_us ?? null,
     },
     reconcile: rec.rows,
     rss_mb: { idle: round(idle, 1), after_ingest: round(afterIngest?.rss ?? 0, 1) },
@@ -1038,6 +1062,7 @@ async function main(): Promise<void> {
   });
 
   const fmt = (v: number | null, d = 0): string => (v === null ? 'n/a' : v.toFixed(d));
+  const pct = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v * 100)} %`);
   const fireRow = (label: string, f: Fire, vs: string): string[] => [
     label,
     fmt(round(f.rps, 0)),
@@ -1095,6 +1120,10 @@ async function main(): Promise<void> {
       `${fmt(results.ingest.limit_durable_cpu_us)} µs + PostgreSQL ` +
       `${fmt(results.ingest.limit_durable_pg_cpu_us)} µs, its rate ` +
       `${fmt(results.ingest.durable_to_nest, 3)} of (a')'s`,
+    `main thread (event loop) on a core: service ${pct(results.ingest.main_thread_busy)}, (a') ` +
+      `${pct(results.ingest.limit_nest_main_thread_busy)}, (c) ` +
+      `${pct(results.ingest.limit_durable_main_thread_busy)} of the wall time; load generator ` +
+      `${fmt(results.ingest.client_cpu_us_per_delivery)} µs per delivery`,
     `every 202 in the database: ${lost === 0 ? 'yes' : `NO, ${lost} missing`} (${acceptedIds.length} accepted incl. warm-up)`,
     `pgbench: ${pgRows.map((r) => `${r.clients} clients ${r.tps} tps`).join(', ') || 'not run'}`,
     `RSS: idle ${results.rss_mb.idle} MiB, after the ingest burst ${results.rss_mb.after_ingest} MiB`,

@@ -58,6 +58,21 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 /**
+ * CPU seconds (user + system) of a process's main thread (the event loop of a Node.js server),
+ * from /proc/<pid>/task/<pid>/stat; null if gone. Over a phase's wall time, the share of it the
+ * event loop ran: below 1 it waited (for PostgreSQL, for the client, or for a core).
+ */
+export function mainThreadCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU seconds used by PostgreSQL processes: every one (only one cluster runs during a bench), or
  * those of the cluster whose postmaster is `postmasterPid` (the A/B runs two).
  */

@@ -96,7 +96,7 @@ class EnvironmentSchema {
   @IsInt({ message: 'BACKGROUND_MAX_DEFER_MS must be a whole number of milliseconds (0: never)' })
   @Min(0, { message: 'BACKGROUND_MAX_DEFER_MS must be a whole number of milliseconds (0: never)' })
   @Max(60_000, { message: 'BACKGROUND_MAX_DEFER_MS must be at most 60000' })
-  BACKGROUND_MAX_DEFER_MS = 1000;
+  BACKGROUND_MAX_DEFER_MS = 5000;
 
   @Transform(toInt)
   @IsInt({ message: 'INTAKE_TIMEOUT_MS must be a whole number of milliseconds' })

@@ -74,6 +74,10 @@ const SERVICE_MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CONNECTIONS = 32;
 const PHASE_S = Number(option('seconds') ?? (QUICK ? 10 : 30));
 const WARMUP_S = QUICK ? 2 : 3;
+// The ingest phases of the service and of limits (a), (a'), (a'') are interleaved: ROUNDS rounds,
+// each giving every server PHASE_S / ROUNDS seconds in turn, so that the host's slow minutes
+// (its speed moves by 20–30 % from one minute to the next) fall on all of them alike.
+const ROUNDS = Number(option('rounds') ?? (QUICK ? 2 : 3));
 const PGBENCH_S = QUICK ? 3 : 10;
 const PGBENCH_CLIENTS = [1, 8, 32, 64];
 const SIZES = (option('sizes') ?? (QUICK ? '10000' : '10000,100000,1000000'))
@@ -141,6 +145,8 @@ interface Fire {
   main_thread_busy?: number;
   /** CPU of the load generator (this process: autocannon and the signing) per delivery (µs). */
   client_cpu_us?: number;
+  /** Deliveries/s of each round, where the phase was split into interleaved rounds. */
+  rounds?: number[];
   /** WAL written per answered delivery (bytes, of which full-page images) and checkpoints. */
   wal?: WalUse;
 }
@@ -220,7 +226,12 @@ async function fire(
   };
 }
 
-/** Warm-up (not counted), then the measured phase. */
+interface MeasureOptions {
+  pid?: number;
+  withPg?: string;
+  acceptedIds?: string[];
+}
+
 /**
  * Warm-up (not counted), then the measured phase. With the server's pid, also the CPU time it
  * (and, with `withPg`, PostgreSQL) spent per delivery: on these shared cores that is a steadier
@@ -231,10 +242,25 @@ async function measure(
   label: string,
   tag: string,
   seconds: number,
-  opts: { pid?: number; withPg?: string; acceptedIds?: string[] } = {},
+  opts: MeasureOptions = {},
 ): Promise<Fire> {
+  await warmUp(port, label, tag, opts);
+  return measured(port, label, tag, seconds, opts);
+}
+
+async function warmUp(port: number, label: string, tag: string, opts: MeasureOptions) {
   log(`${label}: warm-up ${WARMUP_S} s`);
   await fire(port, WARMUP_S, `${tag}w`, opts.acceptedIds);
+}
+
+/** One measured phase (no warm-up). */
+async function measured(
+  port: number,
+  label: string,
+  tag: string,
+  seconds: number,
+  opts: MeasureOptions = {},
+): Promise<Fire> {
   log(`${label}: ${seconds} s at ${CONNECTIONS} connections`);
   const cpu0 = opts.pid ? cpuSeconds(opts.pid) : null;
   const wal0 = opts.withPg ? await walCounters(opts.withPg) : null;
@@ -261,6 +287,11 @@ async function measure(
       checkpoints: wal1.checkpoints - wal0.checkpoints,
     };
   }
+  logFire(label, r);
+  return r;
+}
+
+function logFire(label: string, r: Fire): void {
   log(
     `${label}: ${r.rps.toFixed(0)} deliveries/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
       `errors ${r.errors} (${JSON.stringify(r.statuses)})` +
@@ -273,9 +304,67 @@ async function measure(
       (r.wal
         ? `; WAL ${r.wal.bytes_per_delivery} B per delivery (${r.wal.fpi_per_delivery} ` +
           `full-page images), ${r.wal.checkpoints} checkpoint(s)`
-        : ''),
+        : '') +
+      (r.rounds ? `; rounds ${r.rounds.map((x) => x.toFixed(0)).join(' / ')}/s` : ''),
   );
-  return r;
+}
+
+/**
+ * The phases of one server over the rounds as one: deliveries and time summed, CPU and WAL per
+ * delivery weighted by deliveries, p50 the median round's, p99 the worst round's.
+ */
+function mergeRounds(parts: Fire[]): Fire {
+  const sum = (f: (p: Fire) => number): number => parts.reduce((a, p) => a + f(p), 0);
+  const total = Math.max(
+    sum((p) => p.total),
+    1,
+  );
+  const weighted = (f: (p: Fire) => number | undefined): number | undefined =>
+    parts.every((p) => f(p) !== undefined)
+      ? Math.round(sum((p) => (f(p) as number) * p.total) / total)
+      : undefined;
+  const statuses: Record<string, number> = {};
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const accepted = sum((p) => p.accepted);
+  const p50s = parts.map((p) => p.p50).sort((a, b) => a - b);
+  const walParts = parts.map((p) => p.wal).filter((w): w is WalUse => w !== undefined);
+  return {
+    rps:
+      accepted /
+      Math.max(
+        sum((p) => p.accepted / Math.max(p.rps, 1e-9)),
+        1e-9,
+      ),
+    accepted,
+    total: sum((p) => p.total),
+    p50: p50s[Math.floor((p50s.length - 1) / 2)],
+    p99: Math.max(...parts.map((p) => p.p99)),
+    errors: sum((p) => p.errors),
+    statuses,
+    seconds: round(
+      sum((p) => p.seconds),
+      2,
+    ),
+    cpu_us: weighted((p) => p.cpu_us),
+    pg_cpu_us: weighted((p) => p.pg_cpu_us),
+    client_cpu_us: weighted((p) => p.client_cpu_us),
+    main_thread_busy: parts.every((p) => p.main_thread_busy !== undefined)
+      ? round(sum((p) => (p.main_thread_busy as number) * p.seconds) / sum((p) => p.seconds), 2)
+      : undefined,
+    wal:
+      walParts.length === parts.length
+        ? {
+            bytes_per_delivery: weighted((p) => p.wal?.bytes_per_delivery) ?? 0,
+            fpi_per_delivery: round(
+              sum((p) => (p.wal?.fpi_per_delivery ?? 0) * p.total) / total,
+              3,
+            ),
+            checkpoints: walParts.reduce((a, w) => a + w.checkpoints, 0),
+          }
+        : undefined,
+    rounds: parts.map((p) => round(p.rps, 0)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,6 +509,30 @@ async function countLost(c: Client, ids: string[]): Promise<number> {
     );
   }
   return ids.length - found;
+}
+
+/**
+ * Between interleaved rounds: waits until the service's processing backlog and undispatched
+ * outbox events are gone and no autovacuum runs, so that a limit's phase has the cores to itself.
+ */
+async function settle(dbUrl: string): Promise<void> {
+  const started = performance.now();
+  await withDb(dbUrl, async (c) => {
+    for (;;) {
+      const n = await countOf(
+        c,
+        `SELECT (SELECT count(*) FROM transactions WHERE status = 'PENDING')
+              + (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL)
+              + (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'
+                                                         AND state = 'active') AS n`,
+      );
+      if (n === 0 || performance.now() - started > BACKLOG_WAIT_S * 1000) return;
+      await sleep(500);
+    }
+  });
+  log(
+    `settled (backlog, outbox, autovacuum) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** Waits for the processing worker to drain the PENDING rows the burst left. */
@@ -781,34 +894,17 @@ async function main(): Promise<void> {
 
   if (INGEST_ONLY) return ingestOnly();
 
-  // 2(a) and 2(a'): the framework-free and framework-only ceilings (no database).
+  // 1. Ingest through the real service and 2(a), (a'), (a''): the framework-free and
+  // framework-only ceilings (no database), and (a'') the same route behind one pass-through guard
+  // and one pass-through interceptor, which the service's design requires of its webhook routes
+  // (not a target, an explanation). All four run at once, idle but for the one under load, and
+  // take turns over ROUNDS rounds; after each service phase its background work (processing,
+  // relay) and autovacuum are let finish, so that none of it falls into a limit's phase.
   const bare = await startLimitServer('bare-http.js', 'limit-http');
-  const http_ = await measure(bare.port, '(a) bare node:http', 'a', PHASE_S, {
-    pid: bare.child.pid,
-  });
-  await stop(bare.child);
   const nest = await startLimitServer('nest-minimal.js', 'limit-nest');
-  const nest_ = await measure(nest.port, "(a') minimal NestJS", 'n', PHASE_S, {
-    pid: nest.child.pid,
-  });
-  await stop(nest.child);
-  // (a''), not a target, an explanation: the same route behind one pass-through guard and one
-  // pass-through interceptor, which the service's design requires of its webhook routes.
   const pipe = await startLimitServer('nest-minimal.js', 'limit-nest-pipeline', {
     NEST_MINIMAL_PIPELINE: '1',
   });
-  const pipe_ = await measure(
-    pipe.port,
-    "(a'') minimal NestJS + guard + interceptor",
-    'q',
-    PHASE_S,
-    {
-      pid: pipe.child.pid,
-    },
-  );
-  await stop(pipe.child);
-
-  // 1. Ingest through the real service, and 4. its RSS.
   const pgPort = await freePort();
   log(`starting the service (embedded PostgreSQL on ${pgPort}, data in ${DATA_DIR})`);
   let svc = await startService('main', pgPort);
@@ -816,14 +912,49 @@ async function main(): Promise<void> {
   const idle = memOf(svc.child.pid)?.rss ?? 0;
   log(`service idle RSS ${idle.toFixed(1)} MiB`);
   const acceptedIds: string[] = [];
-  const ingest = await measure(svc.port, 'ingest (service)', 'i', PHASE_S, {
-    pid: svc.child.pid,
-    withPg: svc.dbUrl,
-    acceptedIds,
-  });
-  const afterIngest = memOf(svc.child.pid);
+  const phases = [
+    { label: '(a) bare node:http', tag: 'a', port: bare.port, opts: { pid: bare.child.pid } },
+    { label: "(a') minimal NestJS", tag: 'n', port: nest.port, opts: { pid: nest.child.pid } },
+    {
+      label: "(a'') minimal NestJS + guard + interceptor",
+      tag: 'q',
+      port: pipe.port,
+      opts: { pid: pipe.child.pid },
+    },
+    {
+      label: 'ingest (service)',
+      tag: 'i',
+      port: svc.port,
+      opts: { pid: svc.child.pid, withPg: svc.dbUrl, acceptedIds },
+    },
+  ];
+  for (const ph of phases) await warmUp(ph.port, ph.label, ph.tag, ph.opts);
+  await settle(svc.dbUrl);
+  const roundSeconds = Math.max(1, Math.round(PHASE_S / ROUNDS));
+  const parts: Fire[][] = phases.map(() => []);
+  let afterIngest: ReturnType<typeof memOf> = null;
+  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+    log(`round ${round_} of ${ROUNDS}: ${roundSeconds} s per server`);
+    for (const [i, ph] of phases.entries()) {
+      const tag = `${ph.tag}-${round_}`;
+      parts[i].push(
+        await measured(ph.port, `${ph.label} round ${round_}`, tag, roundSeconds, ph.opts),
+      );
+    }
+    afterIngest = memOf(svc.child.pid);
+    if (round_ < ROUNDS) await settle(svc.dbUrl);
+  }
+  const [http_, nest_, pipe_, ingest] = parts.map(mergeRounds);
+  for (const [i, ph] of phases.entries())
+    logFire(`${ph.label}, ${ROUNDS} rounds`, [http_, nest_, pipe_, ingest][i]);
   log(
-    `service RSS after the burst ${afterIngest?.rss.toFixed(1)} MiB (peak ${afterIngest?.hwm.toFixed(1)})`,
+    `ingest / (a') by round: ${ingest.rounds
+      ?.map((r, i) => (r / Math.max(nest_.rounds?.[i] ?? 0, 1)).toFixed(3))
+      .join(' / ')}`,
+  );
+  await Promise.all([stop(bare.child), stop(nest.child), stop(pipe.child)]);
+  log(
+    `service RSS after the last burst ${afterIngest?.rss.toFixed(1)} MiB (peak ${afterIngest?.hwm.toFixed(1)})`,
   );
   const { pgVersion, lost, backlog, commits } = await withDb(svc.dbUrl, async (c) => {
     const v = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);

@@ -1,0 +1,108 @@
+/**
+ * One build of the service alone under load, in short rounds: `npm run bench:solo -- <dir>
+ * [--seconds=6] [--rounds=2]`. For each round: deliveries/s, p99, the share of the wall time the
+ * service's main thread (its event loop) was on a core, and CPU per delivery of the service, its
+ * main thread, PostgreSQL and the load generator. Alternating two builds (`<dirA>`, `<dirB>`,
+ * `<dirA>`, …) compares what a simultaneous A/B (`bench:ab`) cannot: changes to how the service
+ * waits (pipelining, batch sizes), which only show when it has the machine to itself.
+ */
+import autocannon from 'autocannon';
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import {
+  cpuSeconds,
+  freePort,
+  log,
+  mainThreadCpuSeconds,
+  postgresCpuSeconds,
+  seedDelivery,
+  spawnNode,
+  stopChild,
+  waitHttp,
+} from './util';
+
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined =>
+  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dir = resolve(argv.find((a) => !a.startsWith('--')) ?? '.');
+const SECONDS = Number(option('seconds') ?? 6);
+const ROUNDS = Number(option('rounds') ?? 2);
+const SECRET = 'bench-webhook-secret-0123456789';
+const WORK = resolve(__dirname, '..', '..', '.work');
+
+/** `node [flags] dist/src/main.js` of the build's package.json: the flags. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return pkg.scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const dataDir = join(WORK, `solo-${basename(dir)}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    WEBHOOK_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+    RECONCILE_CRON: 'off',
+    NODE_ENV: 'production',
+  };
+  delete env.DATABASE_URL;
+  const child = spawnNode(
+    [...startFlags(), join(dir, 'dist', 'src', 'main.js')],
+    env,
+    join(WORK, 'logs', 'solo.log'),
+  );
+  try {
+    await waitHttp(child, `http://127.0.0.1:${port}/health/ready`);
+    const pm = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let n = 0;
+    const fire = (seconds: number, tag: string) =>
+      autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections: 32,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            path: '/webhooks/bank/transactions',
+            setupRequest: (req) => {
+              const d = seedDelivery(tag, n++, SECRET);
+              return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
+            },
+          },
+        ],
+      });
+    await fire(3, 'w');
+    for (let round = 1; round <= ROUNDS; round++) {
+      const t0 = mainThreadCpuSeconds(child.pid) ?? 0;
+      const c0 = cpuSeconds(child.pid) ?? 0;
+      const p0 = postgresCpuSeconds(pm);
+      const g0 = process.cpuUsage();
+      const r = await fire(SECONDS, `r${round}`);
+      const g = process.cpuUsage(g0);
+      const k = Math.max(r.requests.total, 1);
+      const us = (s: number): string => ((s * 1e6) / k).toFixed(0);
+      const thread = (mainThreadCpuSeconds(child.pid) ?? 0) - t0;
+      log(
+        `${basename(dir)} round ${round}: ${(k / r.duration).toFixed(0)}/s, p99 ${r.latency.p99} ms, ` +
+          `non-2xx ${r.non2xx}; main thread busy ${((thread / r.duration) * 100).toFixed(0)} %; ` +
+          `µs per delivery: service ${us((cpuSeconds(child.pid) ?? 0) - c0)} (main thread ` +
+          `${us(thread)}), PostgreSQL ${us(postgresCpuSeconds(pm) - p0)}, load generator ` +
+          `${us((g.user + g.system) / 1e6)}`,
+      );
+    }
+  } finally {
+    await stopChild(child);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -17,7 +17,7 @@
  * neither round's background work falls into the next.
  */
 import autocannon from 'autocannon';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -26,11 +26,12 @@ import {
   http,
   log,
   postgresCpuSeconds,
-  seedDelivery,
+  signedDeliveries,
   sleep,
   spawnNode,
+  startFlagsOf,
+  startServiceBuild,
   stopChild,
-  waitHttp,
   type Child,
 } from './util';
 
@@ -64,20 +65,10 @@ interface Side {
   worker: boolean;
 }
 
-/** `node [flags] dist/src/main.js` of a checkout's package.json: the flags. */
-function startFlags(dir: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = pkg.scripts.start.split(/\s+/);
-  const main = words.indexOf('dist/src/main.js');
-  return words[0] === 'node' && main > 0 ? words.slice(1, main) : [];
-}
-
 async function start(dir: string, name: string, extra: Record<string, string>): Promise<Side> {
-  const port = await freePort();
   const logFile = join(WORK, 'logs', `ab-${name}.log`);
   if (dir === 'limit') {
+    const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
@@ -85,7 +76,11 @@ async function start(dir: string, name: string, extra: Record<string, string>): 
       ...extra,
     };
     env.NEST_MINIMAL_PIPELINE ??= '1';
-    const child = spawnNode([...startFlags(resolve(WORK, '..', '..')), LIMIT_SERVER], env, logFile);
+    const child = spawnNode(
+      [...startFlagsOf(resolve(WORK, '..', '..')), LIMIT_SERVER],
+      env,
+      logFile,
+    );
     for (let tries = 0; ; tries++) {
       // Any answer (404 for GET /) means it listens.
       if (
@@ -101,21 +96,7 @@ async function start(dir: string, name: string, extra: Record<string, string>): 
     return { name, child, port, dataDir: null, worker: false };
   }
   const dataDir = join(WORK, `ab-${name}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    EMBEDDED_PG_PORT: String(await freePort()),
-    DATA_DIR: dataDir,
-    WEBHOOK_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-    RECONCILE_CRON: '0 0 1 1 *',
-    NODE_ENV: 'production',
-    ...extra,
-  };
-  delete env.DATABASE_URL;
-  const child = spawnNode([...startFlags(dir), join(dir, 'dist', 'src', 'main.js')], env, logFile);
-  await waitHttp(child, `http://127.0.0.1:${port}/health/ready`);
+  const { child, port, env } = await startServiceBuild(dir, dataDir, SECRET, extra, logFile);
   return { name, child, port, dataDir, worker: env.WORKER_ENABLED !== 'false' };
 }
 
@@ -136,7 +117,6 @@ async function fire(
   seconds: number,
   tag: string,
 ): Promise<{ accepted: number; rps: number; p99: number; errors: number }> {
-  let n = 0;
   let accepted = 0;
   const r = await autocannon({
     url: `http://127.0.0.1:${side.port}`,
@@ -147,10 +127,7 @@ async function fire(
       {
         method: 'POST',
         path: '/webhooks/bank/transactions',
-        setupRequest: (req) => {
-          const d = seedDelivery(tag, n++, SECRET);
-          return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
-        },
+        setupRequest: signedDeliveries(tag, SECRET),
         onResponse: (status) => {
           if (status === 202) accepted++;
         },

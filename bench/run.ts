@@ -45,6 +45,7 @@ import {
   round,
   rssSampler,
   seedDelivery,
+  signedDeliveries,
   sleep,
   spawnNode,
   stopChild,
@@ -180,7 +181,6 @@ async function fire(
   tag: string,
   acceptedIds?: string[],
 ): Promise<Fire> {
-  let n = 0;
   const statuses: Record<string, number> = {};
   let accepted = 0;
   const started = performance.now();
@@ -193,10 +193,7 @@ async function fire(
       {
         method: 'POST',
         path: PATH,
-        setupRequest: (req) => {
-          const d = seedDelivery(tag, n++, SECRET);
-          return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
-        },
+        setupRequest: signedDeliveries(tag, SECRET),
         onResponse: (status, body) => {
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status !== 202) return;

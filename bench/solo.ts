@@ -7,18 +7,16 @@
  * waits (pipelining, batch sizes), which only show when it has the machine to itself.
  */
 import autocannon from 'autocannon';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   cpuSeconds,
-  freePort,
   log,
   mainThreadCpuSeconds,
   postgresCpuSeconds,
-  seedDelivery,
-  spawnNode,
+  signedDeliveries,
+  startServiceBuild,
   stopChild,
-  waitHttp,
 } from './util';
 
 const argv = process.argv.slice(2);
@@ -30,38 +28,18 @@ const ROUNDS = Number(option('rounds') ?? 2);
 const SECRET = 'bench-webhook-secret-0123456789';
 const WORK = resolve(__dirname, '..', '..', '.work');
 
-/** `node [flags] dist/src/main.js` of the build's package.json: the flags. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  return pkg.scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
-}
-
 async function main(): Promise<void> {
-  const port = await freePort();
+  mkdirSync(join(WORK, 'logs'), { recursive: true });
   const dataDir = join(WORK, `solo-${basename(dir)}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    EMBEDDED_PG_PORT: String(await freePort()),
-    DATA_DIR: dataDir,
-    WEBHOOK_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-    RECONCILE_CRON: 'off',
-    NODE_ENV: 'production',
-  };
-  delete env.DATABASE_URL;
-  const child = spawnNode(
-    [...startFlags(), join(dir, 'dist', 'src', 'main.js')],
-    env,
+  const { child, port } = await startServiceBuild(
+    dir,
+    dataDir,
+    SECRET,
+    {},
     join(WORK, 'logs', 'solo.log'),
   );
   try {
-    await waitHttp(child, `http://127.0.0.1:${port}/health/ready`);
     const pm = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let n = 0;
     const fire = (seconds: number, tag: string) =>
       autocannon({
         url: `http://127.0.0.1:${port}`,
@@ -71,10 +49,7 @@ async function main(): Promise<void> {
           {
             method: 'POST',
             path: '/webhooks/bank/transactions',
-            setupRequest: (req) => {
-              const d = seedDelivery(tag, n++, SECRET);
-              return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
-            },
+            setupRequest: signedDeliveries(tag, SECRET),
           },
         ],
       });

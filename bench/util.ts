@@ -2,9 +2,18 @@
  * Small helpers of the bench harness: processes, ports, /proc memory figures, HTTP without
  * client-side time limits, and the signed seed-format delivery every load phase sends.
  */
+import type { Request as CannonRequest } from 'autocannon';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 
@@ -179,6 +188,18 @@ export function seedDelivery(
   };
 }
 
+/** autocannon's `setupRequest` sending `seedDelivery(tag, 0)`, `(tag, 1)`, … signed with `secret`. */
+export function signedDeliveries(
+  tag: string,
+  secret: string,
+): (req: CannonRequest) => CannonRequest {
+  let n = 0;
+  return (req) => {
+    const d = seedDelivery(tag, n++, secret);
+    return { ...req, body: d.body, headers: { ...req.headers, ...d.headers } };
+  };
+}
+
 export interface Child {
   proc: ChildProcess;
   pid: number;
@@ -247,3 +268,44 @@ export const round = (x: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
+
+/** The node flags of a checkout's `npm start` (`node [flags] dist/src/main.js`). */
+export function startFlagsOf(dir: string): string[] {
+  const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  const main = words.indexOf('dist/src/main.js');
+  return words[0] === 'node' && main > 0 ? words.slice(1, main) : [];
+}
+
+/**
+ * Starts the built service of a checkout (`dir` with `dist/`) as its `npm start` would, on a
+ * free port, with its own embedded PostgreSQL in a fresh `dataDir`, signing secret `secret`, the
+ * hourly run held off; resolves once it is ready.
+ */
+export async function startServiceBuild(
+  dir: string,
+  dataDir: string,
+  secret: string,
+  extra: Record<string, string>,
+  logFile: string,
+): Promise<{ child: Child; port: number; env: NodeJS.ProcessEnv }> {
+  const port = await freePort();
+  rmSync(dataDir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    WEBHOOK_SECRET: secret,
+    LOG_LEVEL: 'warn',
+    RECONCILE_CRON: '0 0 1 1 *',
+    NODE_ENV: 'production',
+    ...extra,
+  };
+  delete env.DATABASE_URL;
+  const child = spawnNode([...startFlagsOf(dir), `${dir}/dist/src/main.js`], env, logFile);
+  await waitHttp(child, `http://127.0.0.1:${port}/health/ready`);
+  return { child, port, env };
+}

@@ -17,7 +17,7 @@
  * neither round's background work falls into the next.
  */
 import autocannon from 'autocannon';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -26,6 +26,7 @@ import {
   http,
   log,
   postgresCpuSeconds,
+  postmasterOf,
   signedDeliveries,
   sleep,
   spawnNode,
@@ -101,9 +102,7 @@ async function start(dir: string, name: string, extra: Record<string, string>): 
 }
 
 function postmaster(side: Side): { pid: number; port: string } | null {
-  if (!side.dataDir) return null;
-  const lines = readFileSync(join(side.dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');
-  return { pid: Number(lines[0]), port: lines[3] };
+  return side.dataDir ? postmasterOf(side.dataDir) : null;
 }
 
 /** CPU seconds of the server and of its PostgreSQL so far. */

@@ -17,15 +17,7 @@
 import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,6 +33,7 @@ import {
   log,
   memOf,
   postgresCpuSeconds,
+  postmasterOf,
   resetPeak,
   round,
   rssSampler,
@@ -48,6 +41,7 @@ import {
   signedDeliveries,
   sleep,
   spawnNode,
+  startFlagsOf,
   stopChild,
   tail,
   waitHttp,
@@ -97,22 +91,9 @@ const EXTRA_ENV = Object.fromEntries(
     .filter((kv) => kv.includes('='))
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
-/**
- * The node flags `npm start` runs the service with (package.json), so the bench measures the
- * service as it is deployed. The limit servers get the same ones: one runtime for every server.
- */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = pkg.scripts.start.split(/\s+/);
-  const main = words.indexOf('dist/src/main.js');
-  if (words[0] !== 'node' || main < 0) {
-    throw new Error(`package.json "start" is not "node [flags] dist/src/main.js"`);
-  }
-  return words.slice(1, main);
-}
-const RUNTIME_FLAGS = startFlags();
+// The node flags `npm start` runs the service with (package.json), so the bench measures the
+// service as it is deployed. The limit servers get the same ones: one runtime for every server.
+const RUNTIME_FLAGS = startFlagsOf(ROOT);
 // Extra node flags for the service in --ingest-only runs (--node-args=--trace-gc,--cpu-prof).
 const NODE_ARGS = (option('node-args') ?? '').split(',').filter((a) => a !== '');
 // The same for the limit servers (--limit-node-args=--trace-gc), to compare like with like.
@@ -451,9 +432,8 @@ async function stop(child: Child): Promise<void> {
 
 /** A postmaster left on our data dir by a bench that was killed: stop it before wiping. */
 async function stopOrphanPostgres(): Promise<void> {
-  const pidFile = join(DATA_DIR, 'pg', 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!existsSync(join(DATA_DIR, 'pg', 'postmaster.pid'))) return;
+  const { pid } = postmasterOf(DATA_DIR);
   if (!Number.isInteger(pid) || pid <= 0) return;
   try {
     process.kill(pid, 'SIGINT');
@@ -941,9 +921,9 @@ async function main(): Promise<void> {
     afterIngest = memOf(svc.child.pid);
     if (round_ < ROUNDS) await settle(svc.dbUrl);
   }
-  const [http_, nest_, pipe_, ingest] = parts.map(mergeRounds);
-  for (const [i, ph] of phases.entries())
-    logFire(`${ph.label}, ${ROUNDS} rounds`, [http_, nest_, pipe_, ingest][i]);
+  const merged = parts.map(mergeRounds);
+  for (const [i, ph] of phases.entries()) logFire(`${ph.label}, ${ROUNDS} rounds`, merged[i]);
+  const [http_, nest_, pipe_, ingest] = merged;
   log(
     `ingest / (a') by round: ${ingest.rounds
       ?.map((r, i) => (r / Math.max(nest_.rounds?.[i] ?? 0, 1)).toFixed(3))

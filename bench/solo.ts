@@ -7,13 +7,14 @@
  * waits (pipelining, batch sizes), which only show when it has the machine to itself.
  */
 import autocannon from 'autocannon';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   cpuSeconds,
   log,
   mainThreadCpuSeconds,
   postgresCpuSeconds,
+  postmasterOf,
   signedDeliveries,
   startServiceBuild,
   stopChild,
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     join(WORK, 'logs', 'solo.log'),
   );
   try {
-    const pm = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pm = postmasterOf(dataDir).pid;
     const fire = (seconds: number, tag: string) =>
       autocannon({
         url: `http://127.0.0.1:${port}`,

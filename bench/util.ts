@@ -54,10 +54,10 @@ export function memOf(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null if gone. */
-export function cpuSeconds(pid: number): number | null {
+/** utime + stime of a /proc `stat` file, in seconds; null if it is gone. */
+function statCpuSeconds(file: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -66,19 +66,24 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null if gone. */
+export function cpuSeconds(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
 /**
  * CPU seconds (user + system) of a process's main thread (the event loop of a Node.js server),
  * from /proc/<pid>/task/<pid>/stat; null if gone. Over a phase's wall time, the share of it the
  * event loop ran: below 1 it waited (for PostgreSQL, for the client, or for a core).
  */
 export function mainThreadCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** The postmaster of an embedded cluster in `dataDir` (`DATA_DIR`): its pid and port. */
+export function postmasterOf(dataDir: string): { pid: number; port: string } {
+  const lines = readFileSync(`${dataDir}/pg/postmaster.pid`, 'utf8').split('\n');
+  return { pid: Number(lines[0]), port: lines[3] };
 }
 
 /**
@@ -269,14 +274,20 @@ export const round = (x: number, digits = 2): number => {
   return Math.round(x * f) / f;
 };
 
-/** The node flags of a checkout's `npm start` (`node [flags] dist/src/main.js`). */
+/**
+ * The node flags of a checkout's `npm start` (`node [flags] dist/src/main.js`): the bench runs
+ * a service, and every limit server alike, as it is deployed.
+ */
 export function startFlagsOf(dir: string): string[] {
   const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as {
     scripts: Record<string, string>;
   };
   const words = pkg.scripts.start.split(/\s+/);
   const main = words.indexOf('dist/src/main.js');
-  return words[0] === 'node' && main > 0 ? words.slice(1, main) : [];
+  if (words[0] !== 'node' || main < 0) {
+    throw new Error(`${dir}/package.json "start" is not "node [flags] dist/src/main.js"`);
+  }
+  return words.slice(1, main);
 }
 
 /**

@@ -1,7 +1,5 @@
-import { json, type NextFunction, type Request, type Response, urlencoded } from 'express';
-import { isPlainWebhookBody, readWebhookBody } from '../webhooks/webhook-body';
-
-type BodyRequest = Request & { rawBody?: Buffer };
+import { json, type NextFunction, type RequestHandler, type Response, urlencoded } from 'express';
+import { type BodyRequest, isPlainWebhookBody, readWebhookBody } from '../webhooks/webhook-body';
 
 /** Keeps the bytes body-parser read, as Nest's `rawBody: true` does (the signature guard's). */
 function keepRawBody(req: BodyRequest, _res: Response, bytes: Buffer): void {
@@ -16,10 +14,7 @@ function keepRawBody(req: BodyRequest, _res: Response, bytes: Buffer): void {
  * to its route, and everything else gets what it got before, in the same order: body-parser's
  * JSON (limit `limit`), then urlencoded (`extended`, as Nest registers it), or the docs.
  */
-export function requestBodies(
-  limit: number,
-  docs: (req: Request, res: Response, next: NextFunction) => void,
-) {
+export function requestBodies(limit: number, docs: RequestHandler): RequestHandler {
   const jsonParser = json({ limit, verify: keepRawBody });
   const formParser = urlencoded({ extended: true, verify: keepRawBody });
   return (req: BodyRequest, res: Response, next: NextFunction): void => {

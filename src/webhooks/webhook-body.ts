@@ -1,6 +1,7 @@
 import type { NextFunction, Request } from 'express';
 
-type BodyRequest = Request & { rawBody?: Buffer };
+/** A request whose body bytes are kept for the signature guard. */
+export type BodyRequest = Request & { rawBody?: Buffer };
 
 /** An error shaped like body-parser's, so the problem filter answers it the same way. */
 function bodyError(status: number, type: string, message: string): Error {

@@ -4,6 +4,7 @@ import { Reconciliation1795557969246 } from './1795557969246-Reconciliation';
 import { FallbackPull1795558655261 } from './1795558655261-FallbackPull';
 import { Events1795558859200 } from './1795558859200-Events';
 import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
+import { EventRetention1795559100000 } from './1795559100000-EventRetention';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   FallbackPull1795558655261,
   Events1795558859200,
   FasterEventJson1795559000000,
+  EventRetention1795559100000,
 ];

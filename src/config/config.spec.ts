@@ -25,6 +25,8 @@ describe('loadConfig', () => {
     ['WEBHOOK_RATE_LIMIT_PER_BANK', '-5'],
     ['WEBHOOK_RATE_LIMIT_PER_CLIENT', 'lots'],
     ['WEBHOOK_RATE_LIMIT_WINDOW_MS', '10'],
+    ['EVENTS_RETENTION_DAYS', '-1'],
+    ['EVENTS_RETENTION_DAYS', '2.5'],
   ])('names %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -49,5 +51,11 @@ describe('loadConfig', () => {
       WEBHOOK_RATE_LIMIT_WINDOW_MS: '60000',
     });
     expect(config.webhookRateLimit).toEqual({ perBank: 0, perClient: 5, windowMs: 60_000 });
+  });
+
+  it('keeps outbound events and deliveries 30 days by default, 0 meaning forever', () => {
+    expect(loadConfig({}).events.retentionDays).toBe(30);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionDays).toBe(0);
+    expect(loadConfig({ EVENTS_RETENTION_DAYS: '365' }).events.retentionDays).toBe(365);
   });
 });

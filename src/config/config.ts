@@ -148,6 +148,11 @@ class EnvironmentSchema {
   @IsInt({ message: 'EVENTS_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'EVENTS_TIMEOUT_MS must be at least 100' })
   EVENTS_TIMEOUT_MS = 10_000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
+  @Min(0, { message: 'EVENTS_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
+  EVENTS_RETENTION_DAYS = 30;
 }
 
 export interface AppConfig {
@@ -169,7 +174,14 @@ export interface AppConfig {
   pull: { timeoutMs: number; retries: number };
   /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
   webhookRateLimit: { perBank: number; perClient: number; windowMs: number };
-  events: { allowPrivateUrls: boolean; retryBaseMs: number; maxAgeMs: number; timeoutMs: number };
+  events: {
+    allowPrivateUrls: boolean;
+    retryBaseMs: number;
+    maxAgeMs: number;
+    timeoutMs: number;
+    /** Finished deliveries and relayed events are deleted this many days on; 0 keeps them. */
+    retentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -229,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseMs: schema.EVENTS_RETRY_BASE_MS,
       maxAgeMs: schema.EVENTS_MAX_AGE_MS,
       timeoutMs: schema.EVENTS_TIMEOUT_MS,
+      retentionDays: schema.EVENTS_RETENTION_DAYS,
     },
   };
 }

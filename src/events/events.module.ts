@@ -3,6 +3,7 @@ import { DeliverySignal } from './delivery-signal';
 import { DeliveryWorker } from './delivery.worker';
 import { EVENT_SINKS } from './event-sink';
 import { OutboxRelay } from './outbox.relay';
+import { RetentionWorker } from './retention.worker';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 import { WebhookSink } from './webhook.sink';
@@ -17,6 +18,7 @@ import { WebhookSink } from './webhook.sink';
     { provide: EVENT_SINKS, useFactory: (w: WebhookSink) => [w], inject: [WebhookSink] },
     OutboxRelay,
     DeliveryWorker,
+    RetentionWorker,
   ],
 })
 export class EventsModule {}

@@ -9,6 +9,8 @@ import type { AppConfig } from './config/config';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
+import { SecretBox, secretBox, useSecretBox } from './common/secret-box';
+import { sealStoredSecrets } from './database/stored-secrets';
 import { requestBodies } from './common/request-bodies';
 import { attachRequestLog } from './logging/request-log';
 import { pendingMigrations } from './health/health.service';
@@ -43,6 +45,8 @@ export function validationPipe(): ValidationPipe {
 
 /** Builds the whole application; `main.ts` and the e2e tests both start it this way. */
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
+  // Before the database is used: entity columns holding secrets seal and open through it.
+  useSecretBox(new SecretBox(options.config.secretsKey));
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config: options.config, databaseUrl: options.databaseUrl }),
     { bodyParser: false, bufferLogs: true },
@@ -71,6 +75,14 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
       );
     }
   }
+  let sealed: number;
+  try {
+    sealed = await sealStoredSecrets(dataSource, secretBox());
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  if (sealed > 0) new NestLogger('Secrets').log(`encrypted ${sealed} stored secret(s) at rest`);
   await app.init();
   // Errors raised by Express middleware (body-parser: 413, malformed JSON) never reach Nest's
   // filters; this last handler renders them as problem+json too.

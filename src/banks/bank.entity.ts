@@ -11,6 +11,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { secretColumn } from '../common/secret-box';
 import type { SignatureScheme } from './signature/signature-schemes';
 
 export const API_KINDS = ['standard', 'up'] as const;
@@ -42,7 +43,7 @@ export class BankEntity {
   @Column({ name: 'api_base_url', type: 'text', nullable: true })
   apiBaseUrl!: string | null;
 
-  @Column({ name: 'api_token', type: 'text', nullable: true })
+  @Column({ name: 'api_token', type: 'text', nullable: true, transformer: secretColumn })
   apiToken!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
@@ -72,7 +73,7 @@ export class BankSecretEntity {
   @JoinColumn({ name: 'bank_id' })
   bank?: BankEntity;
 
-  @Column({ type: 'text' })
+  @Column({ type: 'text', transformer: secretColumn })
   secret!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })

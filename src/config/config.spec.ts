@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     ['WEBHOOK_RATE_LIMIT_WINDOW_MS', '10'],
     ['EVENTS_RETENTION_DAYS', '-1'],
     ['EVENTS_RETENTION_DAYS', '2.5'],
+    ['SECRETS_ENCRYPTION_KEY', 'not-a-32-byte-key'],
   ])('names %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

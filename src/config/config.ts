@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { CronTime } from 'cron';
+import { parseSecretsKey } from '../common/secret-box';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,6 +55,12 @@ class EnvironmentSchema {
   @MinLength(24, { message: 'ADMIN_API_KEY must be at least 24 characters' })
   @MaxLength(200, { message: 'ADMIN_API_KEY must be at most 200 characters' })
   ADMIN_API_KEY?: string;
+
+  // Checked by parseSecretsKey (a message naming the variable, never its value).
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SECRETS_ENCRYPTION_KEY?: string;
 
   @IsString()
   RECONCILE_CRON = '0 * * * *';
@@ -161,6 +168,8 @@ export interface AppConfig {
   dataDir: string;
   webhookSecret?: string;
   adminApiKey?: string;
+  /** AES-256-GCM key for secrets at rest (SecretBox); null stores them as given. */
+  secretsKey: Buffer | null;
   reconcileCron: string;
   maxBodyBytes: number;
   logLevel: LogLevel;
@@ -196,7 +205,13 @@ function messages(errors: ValidationError[]): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new EnvironmentSchema());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'WEBHOOK_SECRET', 'ADMIN_API_KEY']) {
+  for (const key of [
+    ...known,
+    'DATABASE_URL',
+    'WEBHOOK_SECRET',
+    'ADMIN_API_KEY',
+    'SECRETS_ENCRYPTION_KEY',
+  ]) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
   }
@@ -209,6 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `RECONCILE_CRON must be a cron expression with 5 or 6 fields (or off), got "${schema.RECONCILE_CRON}"`,
     );
   }
+  let secretsKey: Buffer | null = null;
+  try {
+    secretsKey = parseSecretsKey(schema.SECRETS_ENCRYPTION_KEY);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -218,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: schema.DATA_DIR,
     webhookSecret: schema.WEBHOOK_SECRET,
     adminApiKey: schema.ADMIN_API_KEY,
+    secretsKey,
     reconcileCron: schema.RECONCILE_CRON,
     maxBodyBytes: schema.MAX_BODY_BYTES,
     logLevel: schema.LOG_LEVEL,

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { BackgroundLoop, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { secretBox } from '../common/secret-box';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliverySignal } from './delivery-signal';
@@ -83,6 +84,9 @@ export class DeliveryWorker extends BackgroundLoop {
          JOIN outbox_events e ON e.id = c.event_id`,
       [BATCH, leaseMs],
     );
+    // Read by SQL, not through the entity: opened here (SECRETS_ENCRYPTION_KEY).
+    const box = secretBox();
+    for (const d of due) d.secrets = d.secrets.map((s) => box.open(s));
     await Promise.all(due.map((d) => this.deliver(d)));
     return due.length;
   }

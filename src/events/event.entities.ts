@@ -8,6 +8,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { secretColumn } from '../common/secret-box';
 
 export const EVENT_TYPES = [
   'transaction.received',
@@ -83,7 +84,7 @@ export class SubscriptionSecretEntity {
   @Column({ name: 'subscription_id', type: 'uuid' })
   subscriptionId!: string;
 
-  @Column({ type: 'text' })
+  @Column({ type: 'text', transformer: secretColumn })
   secret!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })

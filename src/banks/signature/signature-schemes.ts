@@ -1,4 +1,5 @@
 import { KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { isSealed } from '../../common/secret-box';
 
 /**
  * Webhook signature schemes of partner banks. Pure (node:crypto only) so that it is unit-tested
@@ -105,6 +106,8 @@ export function headerEventId(cfg: SignatureConfig, headers: HeaderBag): string 
 /** null when the secret is usable with the scheme, else a message for the API client. */
 export function validateSecret(scheme: SignatureScheme, secret: string): string | null {
   if (typeof secret !== 'string') return 'secret must be a string';
+  // Stored values with this prefix are read as encrypted (SecretBox).
+  if (isSealed(secret)) return "secret must not start with 'enc:v1:'";
   switch (scheme) {
     case 'standard-webhooks':
       return decodeWhsec(secret) === null

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { createTestDatabase, query } from './support/database';
+import { startReceiver, type Receiver } from './support/receiver';
+import { eventually, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
+
+const admin = bearer(ADMIN_KEY);
+const KEY = randomBytes(32).toString('base64');
+const ENV = { WEBHOOK_SECRET, ALLOW_PRIVATE_SUBSCRIBER_URLS: 'true', EVENTS_RETRY_BASE_MS: '50' };
+const BANK_SECRET = 'acme-signing-secret-0001';
+const API_TOKEN = 'acme-api-token-0001';
+
+/** Every stored secret column, as PostgreSQL holds it. */
+async function storedSecrets(db: string): Promise<string[]> {
+  const rows = await query<{ value: string }>(
+    db,
+    `SELECT secret AS value FROM bank_secrets
+     UNION ALL SELECT api_token FROM banks WHERE api_token IS NOT NULL
+     UNION ALL SELECT secret FROM subscription_secrets`,
+  );
+  return rows.map((r) => r.value);
+}
+
+async function acmeDelivery(t: TestApp, id: string): Promise<number> {
+  const raw = JSON.stringify(seedBody({ transaction_id: id }));
+  const res = await sendSigned(t, raw, id, {
+    secret: BANK_SECRET,
+    path: '/webhooks/acme/transactions',
+  });
+  return res.status;
+}
+
+describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
+  let db: string;
+  let receiver: Receiver;
+  let subscriptionSecret: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  it('without a key, stores secrets as given (the state before a key is set)', async () => {
+    const t = await startTestApp(ENV, db);
+    try {
+      const bank = await t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'acme',
+          name: 'Acme Bank',
+          signature_scheme: 'hmac-sha256',
+          secrets: [BANK_SECRET],
+          api: { kind: 'standard', base_url: 'https://api.acme.example/', token: API_TOKEN },
+        },
+      });
+      expect(bank.status).toBe(201);
+      const sub = await t.request('POST', '/subscriptions', {
+        headers: admin,
+        json: { url: receiver.url, events: ['transaction.received'] },
+      });
+      expect(sub.status).toBe(201);
+      subscriptionSecret = sub.body.secret;
+      receiver.secrets.push(subscriptionSecret);
+      expect((await storedSecrets(db)).sort()).toEqual(
+        [BANK_SECRET, API_TOKEN, subscriptionSecret].sort(),
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with a key, encrypts the stored secrets at start, and signatures still verify both ways', async () => {
+    const t = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: KEY }, db);
+    try {
+      const stored = await storedSecrets(db);
+      expect(stored).toHaveLength(3);
+      for (const value of stored) {
+        expect(value).toMatch(/^enc:v1:/);
+        for (const plain of [BANK_SECRET, API_TOKEN, subscriptionSecret]) {
+          expect(value).not.toContain(plain);
+        }
+      }
+      // The bank's secret opens for the signature check; a wrong signature is still refused.
+      expect(await acmeDelivery(t, 'sealed-1')).toBe(202);
+      const forged = await sendSigned(t, JSON.stringify(seedBody()), 'sealed-2', {
+        secret: 'not-the-secret-0000000',
+        path: '/webhooks/acme/transactions',
+      });
+      expect(forged.status).toBe(401);
+      // The subscription's secret opens for signing: the receiver verifies with the shown one.
+      const event = await eventually(async () =>
+        receiver.received.find((e) => e.data.external_id === 'sealed-1'),
+      );
+      expect(event.type).toBe('transaction.received');
+      expect(receiver.rejected).toBe(0);
+
+      // New secrets are stored encrypted, and a rotation compares the opened values.
+      const rotated = await t.request('PATCH', '/banks/acme', {
+        headers: admin,
+        json: { secrets: [BANK_SECRET, 'acme-signing-secret-0002'] },
+      });
+      expect(rotated.status).toBe(200);
+      const bankSecrets = await query<{ secret: string; revoked: boolean }>(
+        db,
+        `SELECT secret, revoked_at IS NOT NULL AS revoked FROM bank_secrets ORDER BY created_at`,
+      );
+      expect(bankSecrets).toHaveLength(2);
+      expect(bankSecrets.every((s) => s.secret.startsWith('enc:v1:') && !s.revoked)).toBe(true);
+      const banks = await t.request('GET', '/banks/acme', { headers: admin });
+      expect(banks.text).not.toContain('enc:v1:');
+      expect(banks.text).not.toContain(BANK_SECRET);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses to start without the key, or with another one, once secrets are encrypted', async () => {
+    await expect(startTestApp(ENV, db)).rejects.toThrow(
+      /holds encrypted secrets: set SECRETS_ENCRYPTION_KEY/,
+    );
+    await expect(
+      startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, db),
+    ).rejects.toThrow(/cannot be decrypted with SECRETS_ENCRYPTION_KEY/);
+  });
+
+  it('refuses a bank secret that looks encrypted', async () => {
+    const t = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: KEY }, db);
+    try {
+      const res = await t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'other',
+          name: 'Other',
+          signature_scheme: 'hmac-sha256',
+          secrets: ['enc:v1:looks-sealed-0000'],
+        },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].field).toBe('secrets.0');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp, PendingMigrationsError } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
+import { SecretKeyError } from './common/secret-box';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
 async function main(): Promise<void> {
@@ -54,7 +55,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PendingMigrationsError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof PendingMigrationsError ||
+    err instanceof SecretKeyError
+  ) {
     console.error(err.message);
   } else {
     console.error('Bank Sync failed to start:', err);

@@ -50,7 +50,10 @@ export class SecretBox {
       return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
     } catch {
       // Never the value or the key in the message.
-      throw new SecretKeyError('a stored secret cannot be decrypted with SECRETS_ENCRYPTION_KEY');
+      throw new SecretKeyError(
+        'a stored secret cannot be decrypted with SECRETS_ENCRYPTION_KEY: not the key it was ' +
+          'written with, or the stored value is damaged',
+      );
     }
   }
 }

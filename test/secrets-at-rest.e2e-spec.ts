@@ -124,7 +124,7 @@ describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
     ).rejects.toThrow(/cannot be decrypted with SECRETS_ENCRYPTION_KEY/);
   });
 
-  it('refuses a bank secret that looks encrypted', async () => {
+  it('refuses a bank secret or API token that looks encrypted', async () => {
     const t = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: KEY }, db);
     try {
       const res = await t.request('POST', '/banks', {
@@ -138,6 +138,51 @@ describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
       });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].field).toBe('secrets.0');
+      const token = await t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'other',
+          name: 'Other',
+          signature_scheme: 'hmac-sha256',
+          secrets: ['other-signing-secret-01'],
+          api: { kind: 'standard', base_url: 'https://api.other.example/', token: 'enc:v1:x' },
+        },
+      });
+      expect(token.status).toBe(400);
+      expect(token.body.errors[0].field).toBe('api.token');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a subscription secret that does not open fails that delivery attempt, recorded, not the worker', async () => {
+    const t = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: KEY }, db);
+    try {
+      const sub = await t.request('POST', '/subscriptions', {
+        headers: admin,
+        json: { url: receiver.url, events: ['transaction.processed'] },
+      });
+      expect(sub.status).toBe(201);
+      // As another instance with another key would have written it.
+      await query(db, `UPDATE subscription_secrets SET secret = $1 WHERE subscription_id = $2`, [
+        'enc:v1:AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA',
+        sub.body.id,
+      ]);
+      expect(await acmeDelivery(t, 'sealed-3')).toBe(202);
+      const failed = await eventually(async () => {
+        const res = await t.request('GET', `/subscriptions/${sub.body.id}/deliveries`, {
+          headers: admin,
+        });
+        const attempts = res.body.data.flatMap(
+          (d: { attempt_log: Array<{ error: string | null }> }) => d.attempt_log,
+        );
+        return attempts.length > 0 ? attempts : undefined;
+      });
+      expect(failed[0].error).toMatch(/cannot be decrypted with SECRETS_ENCRYPTION_KEY/);
+      // The other subscription's deliveries still go out, signed and verified.
+      await eventually(async () =>
+        receiver.received.find((e) => e.data.external_id === 'sealed-3'),
+      );
     } finally {
       await t.close();
     }

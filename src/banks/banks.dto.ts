@@ -29,6 +29,8 @@ export class BankApiDto {
   @ApiProperty({ description: 'Bearer token for the bank API (write-only)', example: 'tok_...' })
   @IsString()
   @Length(1, 4000)
+  // Stored values with this prefix are read as encrypted (SecretBox).
+  @Matches(/^(?!enc:v1:)/, { message: "token must not start with 'enc:v1:'" })
   token!: string;
 }
 

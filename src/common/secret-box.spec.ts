@@ -24,6 +24,11 @@ describe('SecretBox', () => {
     flipped[0] ^= 1;
     const tampered = `enc:v1:${iv}.${flipped.toString('base64url')}.${tag}`;
     expect(() => box.open(tampered)).toThrow(SecretKeyError);
+    // Cut, padded or missing parts: refused the same way, never a crash of another kind.
+    const cutTag = `enc:v1:${iv}.${data}.${Buffer.from(tag, 'base64url').subarray(0, 4).toString('base64url')}`;
+    for (const bad of [cutTag, `${sealed}.junk`, 'enc:v1:', 'enc:v1:...', `enc:v1:${iv}.${data}`]) {
+      expect(() => box.open(bad)).toThrow(SecretKeyError);
+    }
     expect(() => new SecretBox(randomBytes(32)).open(sealed)).toThrow(
       /cannot be decrypted with SECRETS_ENCRYPTION_KEY/,
     );

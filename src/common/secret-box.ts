@@ -3,6 +3,8 @@ import type { ValueTransformer } from 'typeorm';
 
 const PREFIX = 'enc:v1:';
 const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 export class SecretKeyError extends Error {
   override readonly name = 'SecretKeyError';
@@ -26,8 +28,8 @@ export class SecretBox {
 
   seal(plain: string): string {
     if (!this.key) return plain;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv(ALGORITHM, this.key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const parts = [iv, data, cipher.getAuthTag()].map((b) => b.toString('base64url'));
     return PREFIX + parts.join('.');
@@ -40,12 +42,13 @@ export class SecretBox {
         'a stored secret is encrypted and SECRETS_ENCRYPTION_KEY is not set',
       );
     }
-    const [iv, data, tag] = stored
-      .slice(PREFIX.length)
-      .split('.')
-      .map((p) => Buffer.from(p, 'base64url'));
+    const parts = stored.slice(PREFIX.length).split('.');
+    const [iv, data, tag] = parts.map((p) => Buffer.from(p, 'base64url'));
     try {
-      const decipher = createDecipheriv(ALGORITHM, this.key, iv);
+      if (parts.length !== 3 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+        throw new Error('malformed');
+      }
+      const decipher = createDecipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
     } catch {

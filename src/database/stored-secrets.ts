@@ -13,13 +13,13 @@ const SECRET_COLUMNS = [
  * with it (a wrong key stops the start instead of failing every signature check) and encrypts
  * the ones stored before the key was set; without one, refuses a database whose secrets are
  * encrypted. Returns how many it encrypted. Safe with several instances starting at once: a row
- * is only rewritten if it still holds the plaintext that was read.
+ * is only rewritten while it is still plaintext.
  */
 export async function sealStoredSecrets(dataSource: DataSource, box: SecretBox): Promise<number> {
   let sealed = 0;
   for (const { table, column } of SECRET_COLUMNS) {
     const rows = await dataSource.query<Array<{ id: string; value: string }>>(
-      `SELECT id::text AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL`,
+      `SELECT id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL`,
     );
     for (const row of rows) {
       if (isSealed(row.value)) {
@@ -30,9 +30,11 @@ export async function sealStoredSecrets(dataSource: DataSource, box: SecretBox):
         }
         box.open(row.value);
       } else if (box.encrypts) {
+        // Not the plaintext as a parameter: a failed query is logged with its parameters.
+        // Another instance that sealed the row first wins; the row is then left alone.
         await dataSource.query(
-          `UPDATE ${table} SET ${column} = $1 WHERE id::text = $2 AND ${column} = $3`,
-          [box.seal(row.value), row.id, row.value],
+          `UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} NOT LIKE 'enc:v1:%'`,
+          [box.seal(row.value), row.id],
         );
         sealed++;
       }

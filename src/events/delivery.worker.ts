@@ -84,9 +84,6 @@ export class DeliveryWorker extends BackgroundLoop {
          JOIN outbox_events e ON e.id = c.event_id`,
       [BATCH, leaseMs],
     );
-    // Read by SQL, not through the entity: opened here (SECRETS_ENCRYPTION_KEY).
-    const box = secretBox();
-    for (const d of due) d.secrets = d.secrets.map((s) => box.open(s));
     await Promise.all(due.map((d) => this.deliver(d)));
     return due.length;
   }
@@ -105,8 +102,11 @@ export class DeliveryWorker extends BackgroundLoop {
         data: d.data,
       });
       const now = new Date();
+      // Read by SQL, not through the entity: opened here (SECRETS_ENCRYPTION_KEY), inside the
+      // attempt, so a secret that does not open fails this delivery's attempt, not the batch.
+      const box = secretBox();
       const signature = d.secrets
-        .map((s) => new Webhook(s).sign(d.event_id, now, payload))
+        .map((s) => new Webhook(box.open(s)).sign(d.event_id, now, payload))
         .join(' ');
       const res = await fetch(d.url, {
         method: 'POST',

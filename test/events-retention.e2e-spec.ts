@@ -152,6 +152,45 @@ describe('events retention (EVENTS_RETENTION_DAYS)', () => {
     });
   });
 
+  it('two instances pruning at once share the work: each row deleted once, no error', async () => {
+    const db = await createTestDatabase();
+    const sub = await subscription(db);
+    await query(
+      db,
+      `WITH ev AS (
+         INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
+         SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - 40 * ${DAY}, now() - 40 * ${DAY}
+           FROM generate_series(1, 2500)
+         RETURNING id)
+       INSERT INTO webhook_deliveries (subscription_id, event_id, status, expires_at)
+       SELECT $1, id, 'delivered', now() - 39 * ${DAY} FROM ev`,
+      [sub],
+    );
+    const env = { WORKER_ENABLED: 'false' };
+    const [a, b] = await Promise.all([startTestApp(env, db), startTestApp(env, db)]);
+    try {
+      const drain = async (w: RetentionWorker): Promise<{ deliveries: number; events: number }> => {
+        const total = { deliveries: 0, events: 0 };
+        for (;;) {
+          const n = await w.prune();
+          total.deliveries += n.deliveries;
+          total.events += n.events;
+          if (n.deliveries === 0 && n.events === 0) return total;
+        }
+      };
+      const [x, y] = await Promise.all([
+        drain(a.app.get(RetentionWorker)),
+        drain(b.app.get(RetentionWorker)),
+      ]);
+      expect(x.deliveries + y.deliveries).toBe(2500);
+      expect(x.events + y.events).toBe(2500);
+      expect(await ids(db, 'outbox_events')).toEqual([]);
+      expect(await ids(db, 'webhook_deliveries')).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('EVENTS_RETENTION_DAYS=0 keeps everything', async () => {
     const t = await startTestApp({ WORKER_ENABLED: 'false', EVENTS_RETENTION_DAYS: '0' });
     try {

@@ -27,6 +27,17 @@ async function event(db: string, ageDays: number, relayed = true): Promise<strin
   return id;
 }
 
+/** `count` relayed outbox events, all `ageDays` old. */
+async function relayedEvents(db: string, count: number, ageDays: number): Promise<void> {
+  await query(
+    db,
+    `INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
+     SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - $2 * ${DAY}, now() - $2 * ${DAY}
+       FROM generate_series(1, $1)`,
+    [count, ageDays],
+  );
+}
+
 /** A delivery of `eventId` whose retry window closed `closedDaysAgo` ago (negative: still open). */
 async function delivery(
   db: string,
@@ -129,23 +140,13 @@ describe('events retention (EVENTS_RETENTION_DAYS)', () => {
 
     it('deletes a large backlog in batches of 1 000', async () => {
       const db = t.databaseUrl;
-      await query(
-        db,
-        `INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
-         SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - 9 * ${DAY}, now() - 9 * ${DAY}
-           FROM generate_series(1, 1500)`,
-      );
+      await relayedEvents(db, 1500, 9);
       // The loop goes on at once after a full batch and sleeps after a partial one.
       expect(await worker.tick()).toBe(1000);
       expect(await worker.prune()).toEqual({ deliveries: 0, events: 500 });
       expect(await worker.prune()).toEqual({ deliveries: 0, events: 0 });
       const before = (await ids(db, 'outbox_events')).length;
-      await query(
-        db,
-        `INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
-         SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - 9 * ${DAY}, now() - 9 * ${DAY}
-           FROM generate_series(1, 10)`,
-      );
+      await relayedEvents(db, 10, 9);
       // A partial batch is deleted too, and tells the loop it has caught up.
       expect(await worker.tick()).toBe(0);
       expect(await ids(db, 'outbox_events')).toHaveLength(before);

@@ -626,7 +626,8 @@ async function createBenchTables(svc: Service): Promise<void> {
 /**
  * (c): (a'') that also commits each delivery before answering it (group commit into the bench
  * tables): the least any durable route with a guard and an interceptor can cost on this stack.
- * Run against the service's PostgreSQL while the service idles (its backlog drained).
+ * Run against the service's PostgreSQL while the service idles (its backlog drained); the full
+ * bench runs (c) in its interleaved rounds instead, this is for `--ingest-only --durable`.
  */
 async function durableLimit(svc: Service): Promise<Fire> {
   await withDb(svc.dbUrl, async (c) => {
@@ -871,10 +872,11 @@ async function main(): Promise<void> {
 
   if (INGEST_ONLY) return ingestOnly();
 
-  // 1. Ingest through the real service and 2(a), (a'), (a''): the framework-free and
-  // framework-only ceilings (no database), and (a'') the same route behind one pass-through guard
-  // and one pass-through interceptor, which the service's design requires of its webhook routes
-  // (not a target, an explanation). All four run at once, idle but for the one under load, and
+  // 1. Ingest through the real service and 2(a), (a'), (a''), (c): the framework-free and
+  // framework-only ceilings (no database), (a'') the same route behind one pass-through guard
+  // and one pass-through interceptor, which the service's design requires of its webhook routes,
+  // and (c) that route committing each delivery by group commit (not targets, explanations).
+  // All five run at once, idle but for the one under load, and
   // take turns over ROUNDS rounds; after each service phase its background work (processing,
   // relay) and autovacuum are let finish, so that none of it falls into a limit's phase.
   const bare = await startLimitServer('bare-http.js', 'limit-http');
@@ -888,6 +890,12 @@ async function main(): Promise<void> {
   await sleep(3000);
   const idle = memOf(svc.child.pid)?.rss ?? 0;
   log(`service idle RSS ${idle.toFixed(1)} MiB`);
+  // (c) takes its turn in the rounds too, so that ingest / (c) compares the same minutes.
+  await createBenchTables(svc);
+  const durable = await startLimitServer('nest-minimal.js', 'limit-nest-durable', {
+    NEST_MINIMAL_PIPELINE: '1',
+    BENCH_DATABASE_URL: svc.dbUrl,
+  });
   const acceptedIds: string[] = [];
   const phases = [
     { label: '(a) bare node:http', tag: 'a', port: bare.port, opts: { pid: bare.child.pid } },
@@ -897,6 +905,12 @@ async function main(): Promise<void> {
       tag: 'q',
       port: pipe.port,
       opts: { pid: pipe.child.pid },
+    },
+    {
+      label: "(c) (a'') + group commit, nothing else",
+      tag: 'c',
+      port: durable.port,
+      opts: { pid: durable.child.pid, withPg: svc.dbUrl },
     },
     {
       label: 'ingest (service)',
@@ -923,13 +937,11 @@ async function main(): Promise<void> {
   }
   const merged = parts.map(mergeRounds);
   for (const [i, ph] of phases.entries()) logFire(`${ph.label}, ${ROUNDS} rounds`, merged[i]);
-  const [http_, nest_, pipe_, ingest] = merged;
-  log(
-    `ingest / (a') by round: ${ingest.rounds
-      ?.map((r, i) => (r / Math.max(nest_.rounds?.[i] ?? 0, 1)).toFixed(3))
-      .join(' / ')}`,
-  );
-  await Promise.all([stop(bare.child), stop(nest.child), stop(pipe.child)]);
+  const [http_, nest_, pipe_, durable_, ingest] = merged;
+  const byRound = (limit: Fire): string | undefined =>
+    ingest.rounds?.map((r, i) => (r / Math.max(limit.rounds?.[i] ?? 0, 1)).toFixed(3)).join(' / ');
+  log(`ingest / (a') by round: ${byRound(nest_)}; ingest / (c) by round: ${byRound(durable_)}`);
+  await Promise.all([stop(bare.child), stop(nest.child), stop(pipe.child), stop(durable.child)]);
   log(
     `service RSS after the last burst ${afterIngest?.rss.toFixed(1)} MiB (peak ${afterIngest?.hwm.toFixed(1)})`,
   );
@@ -965,8 +977,7 @@ async function main(): Promise<void> {
   // 2(b). PostgreSQL alone.
   const pgRows = await pgLimit(svc, pgbench);
   const bestPg = pgRows.reduce<PgbenchRow | null>((b, r) => (!b || r.tps > b.tps ? r : b), null);
-  if (pgRows.length === 0) await createBenchTables(svc);
-  const durable_ = await durableLimit(svc);
+  await withDb(svc.dbUrl, (c) => c.query('DROP SCHEMA IF EXISTS bench_pg CASCADE'));
 
   // 3. Reconciliation.
   const rec =

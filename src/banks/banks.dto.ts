@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SIGNATURE_SCHEMES, type SignatureScheme } from './signature/signature-schemes';
+import { SEALED_PREFIX } from '../common/secret-box';
 import { API_KINDS, type ApiKind } from './bank.entity';
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
@@ -30,7 +31,9 @@ export class BankApiDto {
   @IsString()
   @Length(1, 4000)
   // Stored values with this prefix are read as encrypted (SecretBox).
-  @Matches(/^(?!enc:v1:)/, { message: "token must not start with 'enc:v1:'" })
+  @Matches(new RegExp(`^(?!${SEALED_PREFIX})`), {
+    message: `token must not start with '${SEALED_PREFIX}'`,
+  })
   token!: string;
 }
 

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { ValueTransformer } from 'typeorm';
 
-const PREFIX = 'enc:v1:';
+/** What marks a stored value as encrypted; a secret given in the clear may not start with it. */
+export const SEALED_PREFIX = 'enc:v1:';
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -32,7 +33,7 @@ export class SecretBox {
     const cipher = createCipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const parts = [iv, data, cipher.getAuthTag()].map((b) => b.toString('base64url'));
-    return PREFIX + parts.join('.');
+    return SEALED_PREFIX + parts.join('.');
   }
 
   open(stored: string): string {
@@ -42,7 +43,7 @@ export class SecretBox {
         'a stored secret is encrypted and SECRETS_ENCRYPTION_KEY is not set',
       );
     }
-    const parts = stored.slice(PREFIX.length).split('.');
+    const parts = stored.slice(SEALED_PREFIX.length).split('.');
     const [iv, data, tag] = parts.map((p) => Buffer.from(p, 'base64url'));
     try {
       if (parts.length !== 3 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
@@ -62,7 +63,7 @@ export class SecretBox {
 }
 
 export function isSealed(stored: string): boolean {
-  return stored.startsWith(PREFIX);
+  return stored.startsWith(SEALED_PREFIX);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { isSealed, SecretKeyError, type SecretBox } from '../common/secret-box';
+import { isSealed, SEALED_PREFIX, SecretKeyError, type SecretBox } from '../common/secret-box';
 
 /** Every column that holds a secret the service reads back (entity columns with secretColumn). */
 const SECRET_COLUMNS = [
@@ -33,8 +33,8 @@ export async function sealStoredSecrets(dataSource: DataSource, box: SecretBox):
         // Not the plaintext as a parameter: a failed query is logged with its parameters.
         // Another instance that sealed the row first wins; the row is then left alone.
         await dataSource.query(
-          `UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} NOT LIKE 'enc:v1:%'`,
-          [box.seal(row.value), row.id],
+          `UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} NOT LIKE $3`,
+          [box.seal(row.value), row.id, `${SEALED_PREFIX}%`],
         );
         sealed++;
       }

@@ -1,5 +1,5 @@
 import { KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { isSealed } from '../../common/secret-box';
+import { isSealed, SEALED_PREFIX } from '../../common/secret-box';
 
 /**
  * Webhook signature schemes of partner banks. Pure (node:crypto only) so that it is unit-tested
@@ -107,7 +107,7 @@ export function headerEventId(cfg: SignatureConfig, headers: HeaderBag): string 
 export function validateSecret(scheme: SignatureScheme, secret: string): string | null {
   if (typeof secret !== 'string') return 'secret must be a string';
   // Stored values with this prefix are read as encrypted (SecretBox).
-  if (isSealed(secret)) return "secret must not start with 'enc:v1:'";
+  if (isSealed(secret)) return `secret must not start with '${SEALED_PREFIX}'`;
   switch (scheme) {
     case 'standard-webhooks':
       return decodeWhsec(secret) === null

@@ -10,7 +10,7 @@ import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
 import { SecretBox, secretBox, useSecretBox } from './common/secret-box';
-import { sealStoredSecrets } from './database/stored-secrets';
+import { sealStoredSecrets, type SealedSecrets } from './database/stored-secrets';
 import { requestBodies } from './common/request-bodies';
 import { attachRequestLog } from './logging/request-log';
 import { pendingMigrations } from './health/health.service';
@@ -46,7 +46,7 @@ export function validationPipe(): ValidationPipe {
 /** Builds the whole application; `main.ts` and the e2e tests both start it this way. */
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
   // Before the database is used: entity columns holding secrets seal and open through it.
-  useSecretBox(new SecretBox(options.config.secretsKey));
+  useSecretBox(new SecretBox(options.config.secretsKey, options.config.secretsDecryptionKeys));
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config: options.config, databaseUrl: options.databaseUrl }),
     { bodyParser: false, bufferLogs: true },
@@ -75,14 +75,21 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
       );
     }
   }
-  let sealed: number;
+  let sealed: SealedSecrets;
   try {
     sealed = await sealStoredSecrets(dataSource, secretBox());
   } catch (err) {
     await app.close();
     throw err;
   }
-  if (sealed > 0) new NestLogger('Secrets').log(`encrypted ${sealed} stored secret(s) at rest`);
+  const secretsLog = new NestLogger('Secrets');
+  if (sealed.encrypted > 0)
+    secretsLog.log(`encrypted ${sealed.encrypted} stored secret(s) at rest`);
+  if (sealed.reencrypted > 0) {
+    secretsLog.log(
+      `re-encrypted ${sealed.reencrypted} stored secret(s) with SECRETS_ENCRYPTION_KEY`,
+    );
+  }
   await app.init();
   // Errors raised by Express middleware (body-parser: 413, malformed JSON) never reach Nest's
   // filters; this last handler renders them as problem+json too.

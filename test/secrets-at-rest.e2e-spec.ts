@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../src/common/secret-box';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { createTestDatabase, query } from './support/database';
 import { startReceiver, type Receiver } from './support/receiver';
@@ -187,4 +188,100 @@ describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
       await t.close();
     }
   });
+});
+
+describe('rotating SECRETS_ENCRYPTION_KEY (SECRETS_DECRYPTION_KEYS)', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const OLD = oldKey.toString('base64');
+  const NEW = newKey.toString('hex');
+  let db: string;
+  let receiver: Receiver;
+  let subscriptionSecret: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    receiver = await startReceiver();
+  });
+  afterAll(() => receiver.close());
+
+  /** A delivery to acme is accepted, and its event reaches the subscriber signed and verified. */
+  async function deliveredBothWays(t: TestApp, id: string): Promise<void> {
+    expect(await acmeDelivery(t, id)).toBe(202);
+    await eventually(async () => receiver.received.find((e) => e.data.external_id === id));
+    expect(receiver.rejected).toBe(0);
+  }
+
+  it('moves every stored secret to the new key with no instance unable to read them', async () => {
+    const first = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: OLD }, db);
+    try {
+      const bank = await first.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'acme',
+          name: 'Acme Bank',
+          signature_scheme: 'hmac-sha256',
+          secrets: [BANK_SECRET],
+          api: { kind: 'standard', base_url: 'https://api.acme.example/', token: API_TOKEN },
+        },
+      });
+      expect(bank.status).toBe(201);
+      const sub = await first.request('POST', '/subscriptions', {
+        headers: admin,
+        json: { url: receiver.url, events: ['transaction.received'] },
+      });
+      expect(sub.status).toBe(201);
+      subscriptionSecret = sub.body.secret;
+      receiver.secrets.push(subscriptionSecret);
+    } finally {
+      await first.close();
+    }
+    const underOld = await storedSecrets(db);
+    const plain = [BANK_SECRET, API_TOKEN, subscriptionSecret].sort();
+    expect(underOld.map((v) => new SecretBox(oldKey).open(v)).sort()).toEqual(plain);
+
+    // Step 1, every instance: the old key still encrypts, the new one already opens. No rewrite.
+    const step1 = await startTestApp(
+      { ...ENV, SECRETS_ENCRYPTION_KEY: OLD, SECRETS_DECRYPTION_KEYS: NEW },
+      db,
+    );
+    try {
+      expect((await storedSecrets(db)).sort()).toEqual([...underOld].sort());
+      await deliveredBothWays(step1, 'rotate-1');
+
+      // Step 2, two instances starting at once while step 1's still runs: the new key
+      // encrypts, the old one only opens; the stored secrets are re-encrypted once.
+      const step2Env = { ...ENV, SECRETS_ENCRYPTION_KEY: NEW, SECRETS_DECRYPTION_KEYS: OLD };
+      const [a, b] = await Promise.all([startTestApp(step2Env, db), startTestApp(step2Env, db)]);
+      try {
+        const underNew = await storedSecrets(db);
+        expect(underNew).toHaveLength(3);
+        for (const value of underNew) {
+          expect(value).toMatch(/^enc:v1:/);
+          expect(underOld).not.toContain(value);
+          expect(() => new SecretBox(oldKey).open(value)).toThrow();
+        }
+        expect(underNew.map((v) => new SecretBox(newKey).open(v)).sort()).toEqual(plain);
+        await deliveredBothWays(a, 'rotate-2');
+        await deliveredBothWays(b, 'rotate-3');
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+      // The instance still in step 1 reads what step 2 wrote (its bank cache refills from it).
+      await deliveredBothWays(step1, 'rotate-4');
+    } finally {
+      await step1.close();
+    }
+
+    // Step 3: the new key alone is enough; the old key alone no longer is.
+    const step3 = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: NEW }, db);
+    try {
+      await deliveredBothWays(step3, 'rotate-5');
+    } finally {
+      await step3.close();
+    }
+    await expect(startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: OLD }, db)).rejects.toThrow(
+      /cannot be decrypted with SECRETS_ENCRYPTION_KEY or SECRETS_DECRYPTION_KEYS/,
+    );
+  }, 30_000);
 });

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { isSealed, parseSecretsKey, SecretBox, SecretKeyError } from './secret-box';
+import {
+  isSealed,
+  parseDecryptionKeys,
+  parseSecretsKey,
+  SecretBox,
+  SecretKeyError,
+} from './secret-box';
 
 describe('SecretBox', () => {
   const key = randomBytes(32);
@@ -46,6 +52,59 @@ describe('SecretBox', () => {
     expect(() => plain.open(box.seal('x'))).toThrow(/SECRETS_ENCRYPTION_KEY is not set/);
     expect(isSealed('enc:v1:abc')).toBe(true);
     expect(isSealed('whsec_abc')).toBe(false);
+  });
+});
+
+describe('SecretBox key rotation', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const before = new SecretBox(oldKey);
+
+  it('opens values sealed with a decryption key, says they are not current, seals with the new key', () => {
+    const sealedOld = before.seal('bank-secret-0123456789');
+    const rotating = new SecretBox(newKey, [oldKey]);
+    expect(rotating.unseal(sealedOld)).toEqual({ plain: 'bank-secret-0123456789', current: false });
+    const sealedNew = rotating.seal('bank-secret-0123456789');
+    expect(rotating.unseal(sealedNew)).toEqual({ plain: 'bank-secret-0123456789', current: true });
+    // Sealed with the new key only: the old key alone no longer opens it, the new one alone does.
+    expect(() => before.open(sealedNew)).toThrow(SecretKeyError);
+    expect(new SecretBox(newKey).open(sealedNew)).toBe('bank-secret-0123456789');
+    // Plaintext (written before any key) is read as it is, and is not current either.
+    expect(rotating.unseal('plain-secret')).toEqual({ plain: 'plain-secret', current: false });
+  });
+
+  it('the first step of a rolling rotation: the old key seals, the new one already opens', () => {
+    const step1 = new SecretBox(oldKey, [newKey]);
+    const sealedNew = new SecretBox(newKey, [oldKey]).seal('sub-secret-0123');
+    expect(step1.open(sealedNew)).toBe('sub-secret-0123');
+    expect(before.open(step1.seal('sub-secret-0123'))).toBe('sub-secret-0123');
+  });
+
+  it('refuses a value no key opens, naming both variables and no value', () => {
+    const stranger = new SecretBox(randomBytes(32)).seal('bank-secret-0123456789');
+    const rotating = new SecretBox(newKey, [oldKey]);
+    expect(() => rotating.open(stranger)).toThrow(
+      /SECRETS_ENCRYPTION_KEY or SECRETS_DECRYPTION_KEYS/,
+    );
+    expect(() => rotating.open(stranger)).not.toThrow(/bank-secret/);
+  });
+
+  it('refuses decryption keys without an encryption key, and keys of the wrong size', () => {
+    expect(() => new SecretBox(null, [oldKey])).toThrow(/needs SECRETS_ENCRYPTION_KEY/);
+    expect(() => new SecretBox(newKey, [randomBytes(16)])).toThrow(/32 bytes/);
+  });
+});
+
+describe('parseDecryptionKeys', () => {
+  it('reads comma-separated keys in either encoding, and names the variable on a bad one', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    expect(parseDecryptionKeys(`${a.toString('hex')}, ${b.toString('base64')}`)).toEqual([a, b]);
+    expect(parseDecryptionKeys(undefined)).toEqual([]);
+    expect(parseDecryptionKeys(' ')).toEqual([]);
+    for (const bad of [`${a.toString('hex')},`, `${a.toString('hex')},not-a-key`]) {
+      expect(() => parseDecryptionKeys(bad)).toThrow(/SECRETS_DECRYPTION_KEYS/);
+      expect(() => parseDecryptionKeys(bad)).not.toThrow(new RegExp(a.toString('hex')));
+    }
   });
 });
 

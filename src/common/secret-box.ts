@@ -11,16 +11,35 @@ export class SecretKeyError extends Error {
   override readonly name = 'SecretKeyError';
 }
 
+const CANNOT_OPEN =
+  'a stored secret cannot be decrypted with SECRETS_ENCRYPTION_KEY or SECRETS_DECRYPTION_KEYS: ' +
+  'not a key it was written with, or the stored value is damaged';
+
 /**
  * Encryption at rest of the secrets the service must be able to read back: banks' signing
  * secrets and API tokens (HMAC needs the secret itself, so they cannot be hashed like API keys)
  * and subscriptions' signing secrets. AES-256-GCM with a random 96-bit IV per value, stored as
  * `enc:v1:<iv>.<ciphertext>.<tag>` (base64url). Without a key values are stored as given, and a
  * value without the prefix is read as it is (rows written before a key was set).
+ *
+ * Key rotation: values are always sealed with `key`; `decryptionKeys` (SECRETS_DECRYPTION_KEYS)
+ * only open. GCM's tag tells a wrong key from the right one, so no key id is stored: each key is
+ * tried in turn, the sealing key first.
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer | null) {
-    if (key && key.length !== 32) throw new SecretKeyError('the secrets key must be 32 bytes');
+  private readonly openers: Buffer[];
+
+  constructor(
+    private readonly key: Buffer | null,
+    decryptionKeys: readonly Buffer[] = [],
+  ) {
+    for (const k of [...(key ? [key] : []), ...decryptionKeys]) {
+      if (k.length !== 32) throw new SecretKeyError('the secrets key must be 32 bytes');
+    }
+    if (!key && decryptionKeys.length > 0) {
+      throw new SecretKeyError('SECRETS_DECRYPTION_KEYS needs SECRETS_ENCRYPTION_KEY');
+    }
+    this.openers = [...(key ? [key] : []), ...decryptionKeys];
   }
 
   get encrypts(): boolean {
@@ -37,7 +56,15 @@ export class SecretBox {
   }
 
   open(stored: string): string {
-    if (!isSealed(stored)) return stored;
+    return this.unseal(stored).plain;
+  }
+
+  /**
+   * Opens a stored value and says whether it is stored as this box would write it now: sealed
+   * with the sealing key (false for plaintext, or for a value only a decryption key opens).
+   */
+  unseal(stored: string): { plain: string; current: boolean } {
+    if (!isSealed(stored)) return { plain: stored, current: false };
     if (!this.key) {
       throw new SecretKeyError(
         'a stored secret is encrypted and SECRETS_ENCRYPTION_KEY is not set',
@@ -45,20 +72,21 @@ export class SecretBox {
     }
     const parts = stored.slice(SEALED_PREFIX.length).split('.');
     const [iv, data, tag] = parts.map((p) => Buffer.from(p, 'base64url'));
-    try {
-      if (parts.length !== 3 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-        throw new Error('malformed');
-      }
-      const decipher = createDecipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
-    } catch {
-      // Never the value or the key in the message.
-      throw new SecretKeyError(
-        'a stored secret cannot be decrypted with SECRETS_ENCRYPTION_KEY: not the key it was ' +
-          'written with, or the stored value is damaged',
-      );
+    // Never the value or a key in the message.
+    if (parts.length !== 3 || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+      throw new SecretKeyError(CANNOT_OPEN);
     }
+    for (const [i, key] of this.openers.entries()) {
+      try {
+        const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+        decipher.setAuthTag(tag);
+        const plain = Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+        return { plain, current: i === 0 };
+      } catch {
+        // Not this key (or damaged): the next one, if any.
+      }
+    }
+    throw new SecretKeyError(CANNOT_OPEN);
   }
 }
 
@@ -70,7 +98,10 @@ export function isSealed(stored: string): boolean {
  * The key from `SECRETS_ENCRYPTION_KEY`: 32 bytes as 64 hex digits or as base64 (44
  * characters); null when unset. Throws a message naming the variable, never its value.
  */
-export function parseSecretsKey(value: string | undefined): Buffer | null {
+export function parseSecretsKey(
+  value: string | undefined,
+  variable = 'SECRETS_ENCRYPTION_KEY',
+): Buffer | null {
   if (value === undefined || value === '') return null;
   const key = /^[0-9a-fA-F]{64}$/.test(value)
     ? Buffer.from(value, 'hex')
@@ -79,11 +110,21 @@ export function parseSecretsKey(value: string | undefined): Buffer | null {
       : null;
   if (!key || key.length !== 32) {
     throw new SecretKeyError(
-      'SECRETS_ENCRYPTION_KEY must be 32 bytes as 64 hex digits or 44 base64 characters ' +
+      `${variable} must be 32 bytes as 64 hex digits or 44 base64 characters ` +
         '(openssl rand -base64 32)',
     );
   }
   return key;
+}
+
+/** `SECRETS_DECRYPTION_KEYS`: comma-separated keys, each as `parseSecretsKey` reads one. */
+export function parseDecryptionKeys(value: string | undefined): Buffer[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((part) => {
+    const key = parseSecretsKey(part.trim(), 'each key of SECRETS_DECRYPTION_KEYS');
+    if (!key) throw new SecretKeyError('SECRETS_DECRYPTION_KEYS has an empty entry');
+    return key;
+  });
 }
 
 // TypeORM column transformers are declared on the entity classes, so they reach the box through

@@ -28,6 +28,9 @@ describe('loadConfig', () => {
     ['EVENTS_RETENTION_DAYS', '-1'],
     ['EVENTS_RETENTION_DAYS', '2.5'],
     ['SECRETS_ENCRYPTION_KEY', 'not-a-32-byte-key'],
+    ['SECRETS_DECRYPTION_KEYS', 'not-a-32-byte-key'],
+    // A decryption key alone: nothing would encrypt, and the stored secrets could never move.
+    ['SECRETS_DECRYPTION_KEYS', 'a'.repeat(64)],
   ])('names %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -58,5 +61,13 @@ describe('loadConfig', () => {
     expect(loadConfig({}).events.retentionDays).toBe(30);
     expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionDays).toBe(0);
     expect(loadConfig({ EVENTS_RETENTION_DAYS: '365' }).events.retentionDays).toBe(365);
+  });
+
+  it('reads the encryption key and the decryption-only keys of a rotation', () => {
+    const [key, old] = ['1'.repeat(64), '2'.repeat(64)];
+    const config = loadConfig({ SECRETS_ENCRYPTION_KEY: key, SECRETS_DECRYPTION_KEYS: old });
+    expect(config.secretsKey).toEqual(Buffer.from(key, 'hex'));
+    expect(config.secretsDecryptionKeys).toEqual([Buffer.from(old, 'hex')]);
+    expect(loadConfig({}).secretsDecryptionKeys).toEqual([]);
   });
 });

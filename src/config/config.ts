@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { CronTime } from 'cron';
-import { parseSecretsKey } from '../common/secret-box';
+import { parseDecryptionKeys, parseSecretsKey } from '../common/secret-box';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -61,6 +61,12 @@ class EnvironmentSchema {
   @IsOptional()
   @IsString()
   SECRETS_ENCRYPTION_KEY?: string;
+
+  // Checked by parseDecryptionKeys, like SECRETS_ENCRYPTION_KEY.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SECRETS_DECRYPTION_KEYS?: string;
 
   @IsString()
   RECONCILE_CRON = '0 * * * *';
@@ -170,6 +176,8 @@ export interface AppConfig {
   adminApiKey?: string;
   /** AES-256-GCM key for secrets at rest (SecretBox); null stores them as given. */
   secretsKey: Buffer | null;
+  /** Keys that only open stored secrets (key rotation): SECRETS_DECRYPTION_KEYS. */
+  secretsDecryptionKeys: Buffer[];
   reconcileCron: string;
   maxBodyBytes: number;
   logLevel: LogLevel;
@@ -211,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'WEBHOOK_SECRET',
     'ADMIN_API_KEY',
     'SECRETS_ENCRYPTION_KEY',
+    'SECRETS_DECRYPTION_KEYS',
   ]) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
@@ -225,8 +234,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   let secretsKey: Buffer | null = null;
+  let secretsDecryptionKeys: Buffer[] = [];
   try {
     secretsKey = parseSecretsKey(schema.SECRETS_ENCRYPTION_KEY);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  try {
+    secretsDecryptionKeys = parseDecryptionKeys(schema.SECRETS_DECRYPTION_KEYS);
+    if (secretsDecryptionKeys.length > 0 && schema.SECRETS_ENCRYPTION_KEY === undefined) {
+      problems.push(
+        'SECRETS_DECRYPTION_KEYS needs SECRETS_ENCRYPTION_KEY (the key that encrypts from now on)',
+      );
+    }
   } catch (err) {
     problems.push((err as Error).message);
   }
@@ -240,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookSecret: schema.WEBHOOK_SECRET,
     adminApiKey: schema.ADMIN_API_KEY,
     secretsKey,
+    secretsDecryptionKeys,
     reconcileCron: schema.RECONCILE_CRON,
     maxBodyBytes: schema.MAX_BODY_BYTES,
     logLevel: schema.LOG_LEVEL,

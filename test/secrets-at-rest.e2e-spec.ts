@@ -31,6 +31,31 @@ async function acmeDelivery(t: TestApp, id: string): Promise<number> {
   return res.status;
 }
 
+/**
+ * Creates bank acme (signing secret and API token) and a subscription to transaction.received
+ * at the receiver, which learns its secret; returns that secret.
+ */
+async function acmeWithSubscriber(t: TestApp, receiver: Receiver): Promise<string> {
+  const bank = await t.request('POST', '/banks', {
+    headers: admin,
+    json: {
+      id: 'acme',
+      name: 'Acme Bank',
+      signature_scheme: 'hmac-sha256',
+      secrets: [BANK_SECRET],
+      api: { kind: 'standard', base_url: 'https://api.acme.example/', token: API_TOKEN },
+    },
+  });
+  expect(bank.status).toBe(201);
+  const sub = await t.request('POST', '/subscriptions', {
+    headers: admin,
+    json: { url: receiver.url, events: ['transaction.received'] },
+  });
+  expect(sub.status).toBe(201);
+  receiver.secrets.push(sub.body.secret);
+  return sub.body.secret as string;
+}
+
 describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
   let db: string;
   let receiver: Receiver;
@@ -45,24 +70,7 @@ describe('secrets at rest (SECRETS_ENCRYPTION_KEY)', () => {
   it('without a key, stores secrets as given (the state before a key is set)', async () => {
     const t = await startTestApp(ENV, db);
     try {
-      const bank = await t.request('POST', '/banks', {
-        headers: admin,
-        json: {
-          id: 'acme',
-          name: 'Acme Bank',
-          signature_scheme: 'hmac-sha256',
-          secrets: [BANK_SECRET],
-          api: { kind: 'standard', base_url: 'https://api.acme.example/', token: API_TOKEN },
-        },
-      });
-      expect(bank.status).toBe(201);
-      const sub = await t.request('POST', '/subscriptions', {
-        headers: admin,
-        json: { url: receiver.url, events: ['transaction.received'] },
-      });
-      expect(sub.status).toBe(201);
-      subscriptionSecret = sub.body.secret;
-      receiver.secrets.push(subscriptionSecret);
+      subscriptionSecret = await acmeWithSubscriber(t, receiver);
       expect((await storedSecrets(db)).sort()).toEqual(
         [BANK_SECRET, API_TOKEN, subscriptionSecret].sort(),
       );
@@ -197,7 +205,6 @@ describe('rotating SECRETS_ENCRYPTION_KEY (SECRETS_DECRYPTION_KEYS)', () => {
   const NEW = newKey.toString('hex');
   let db: string;
   let receiver: Receiver;
-  let subscriptionSecret: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -214,25 +221,9 @@ describe('rotating SECRETS_ENCRYPTION_KEY (SECRETS_DECRYPTION_KEYS)', () => {
 
   it('moves every stored secret to the new key with no instance unable to read them', async () => {
     const first = await startTestApp({ ...ENV, SECRETS_ENCRYPTION_KEY: OLD }, db);
+    let subscriptionSecret: string;
     try {
-      const bank = await first.request('POST', '/banks', {
-        headers: admin,
-        json: {
-          id: 'acme',
-          name: 'Acme Bank',
-          signature_scheme: 'hmac-sha256',
-          secrets: [BANK_SECRET],
-          api: { kind: 'standard', base_url: 'https://api.acme.example/', token: API_TOKEN },
-        },
-      });
-      expect(bank.status).toBe(201);
-      const sub = await first.request('POST', '/subscriptions', {
-        headers: admin,
-        json: { url: receiver.url, events: ['transaction.received'] },
-      });
-      expect(sub.status).toBe(201);
-      subscriptionSecret = sub.body.secret;
-      receiver.secrets.push(subscriptionSecret);
+      subscriptionSecret = await acmeWithSubscriber(first, receiver);
     } finally {
       await first.close();
     }

@@ -223,6 +223,72 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(await count(t, `transactions WHERE external_id LIKE 'txn_ok_%'`)).toBe(20);
   });
 
+  it('400 for a date-time PostgreSQL cannot hold or that does not exist, batched with good ones', async () => {
+    const dates = [
+      '0000-01-01T00:00:00Z', // no year 0 in PostgreSQL
+      '0001-01-01T00:30:00+01:00', // year 0 once in UTC
+      '9999-12-31T23:59:59-01:00', // past 9999 once in UTC
+      '2026-02-30T12:00:00Z', // Date.parse would store March 2
+    ];
+    const answers = await Promise.all([
+      ...dates.map((occurred_at, n) =>
+        sendSigned(t, JSON.stringify(seedBody({ occurred_at })), `evt_date_bad_${n}`),
+      ),
+      ...Array.from({ length: 20 }, (_, n) =>
+        sendSigned(
+          t,
+          JSON.stringify(seedBody({ transaction_id: `txn_date_ok_${n}` })),
+          `evt_date_ok_${n}`,
+        ),
+      ),
+    ]);
+    expect(
+      answers.slice(0, dates.length).map((a) => [a.status, a.body.errors?.[0]?.field]),
+    ).toEqual(dates.map(() => [400, 'occurred_at']));
+    expect(answers.slice(dates.length).every((a) => a.status === 202)).toBe(true);
+    expect(await count(t, `webhook_events WHERE event_id LIKE 'evt_date_bad_%'`)).toBe(0);
+  });
+
+  it('a value the database refuses fails only its own delivery, not the batch it was written in', async () => {
+    // What validation would refuse, written straight through the shared write path (the pull
+    // uses it too): the statement fails, and the batch is written again one delivery at a time.
+    const intake = t.app.get(IntakeService);
+    const item = (n: number, occurredAt: Date) => ({
+      bankId: 'default',
+      eventId: `evt_iso_${n}`,
+      eventType: null,
+      body: Buffer.from(`{"n":${n}}`),
+      headers: {},
+      tx: {
+        externalId: `txn_iso_${n}`,
+        amount: '1.00',
+        currency: 'EUR',
+        direction: 'credit' as const,
+        occurredAt,
+        reference: null,
+        description: null,
+        counterparty: null,
+      },
+      source: 'webhook' as const,
+      bankStatus: null,
+      rawText: null,
+      status: 'PENDING' as const,
+    });
+    const results = await Promise.allSettled([
+      intake.submit(item(0, new Date('0000-06-01T00:00:00Z'))),
+      ...Array.from({ length: 12 }, (_, n) =>
+        intake.submit(item(n + 1, new Date('2026-01-02T03:04:05Z'))),
+      ),
+    ]);
+    expect(results[0].status).toBe('rejected');
+    const refused = (results[0] as PromiseRejectedResult).reason;
+    expect(refused.getStatus()).toBe(400);
+    expect(refused.toBody().errors[0].message).toMatch(/cannot be stored/);
+    expect(results.slice(1).every((r) => r.status === 'fulfilled' && r.value.stored)).toBe(true);
+    expect(await count(t, `webhook_events WHERE event_id LIKE 'evt_iso_%'`)).toBe(12);
+    expect(await count(t, `transactions WHERE external_id = 'txn_iso_0'`)).toBe(0);
+  });
+
   it.each([
     ['more decimals than NGN has', { amount: '10.001' }],
     ['a fraction of a yen', { amount: 10.5, currency: 'JPY' }],

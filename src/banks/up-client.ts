@@ -1,3 +1,4 @@
+import { parseDateTime } from '../common/timestamps';
 import { parseAmount } from '../common/money';
 import type { Direction } from '../transactions/transaction.entity';
 import { storableText } from '../webhooks/webhook-payload';
@@ -84,8 +85,8 @@ export function normalizeUpTransaction(resource: unknown): UpTransaction {
   const negative = value.startsWith('-');
   const parsed = parseAmount(negative ? value.slice(1) : value, currency);
   if (!parsed.ok) throw new BankApiError(`Up transaction amount: ${parsed.message}`, false);
-  const createdAt = typeof a.createdAt === 'string' ? new Date(a.createdAt) : null;
-  if (!createdAt || Number.isNaN(createdAt.getTime())) {
+  const createdAt = typeof a.createdAt === 'string' ? parseDateTime(a.createdAt) : null;
+  if (!createdAt) {
     throw new BankApiError('Up transaction has no valid createdAt', false);
   }
   return {

@@ -1,4 +1,4 @@
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, ItemFailure } from './group-commit';
 
 describe('GroupCommitter', () => {
   it('flushes a lone item at once and batches what arrives during a flush', async () => {
@@ -35,6 +35,17 @@ describe('GroupCommitter', () => {
     await expect(gc.submit(1)).rejects.toThrow('db down');
     fail = false;
     await expect(gc.submit(2)).resolves.toBe(2);
+  });
+
+  it('rejects only the item a flush reports as failed', async () => {
+    const gc = new GroupCommitter<number, number>(
+      async (items) => items.map((i) => (i < 0 ? new ItemFailure(new Error(`bad ${i}`)) : i)),
+      10,
+      1,
+    );
+    const results = await Promise.allSettled([1, -2, 3].map((i) => gc.submit(i)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('bad -2'));
   });
 
   it('never puts more than maxBatch items in one flush', async () => {

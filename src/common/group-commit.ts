@@ -4,6 +4,11 @@
  * hundreds of single-row transactions into a few multi-row ones (one fsync each); when idle,
  * an item is flushed at once, alone, with no added delay.
  */
+/** A flush's result for one item that failed alone: that item's caller gets `error`. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 export class GroupCommitter<T, R> {
   private queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   private inflight = 0;
@@ -14,7 +19,7 @@ export class GroupCommitter<T, R> {
    *   waiting: overlapping round trips hide latency, but not at the price of tiny batches
    */
   constructor(
-    private readonly flush: (items: T[]) => Promise<R[]>,
+    private readonly flush: (items: T[]) => Promise<Array<R | ItemFailure>>,
     private readonly maxBatch: number,
     private readonly maxConcurrent: number,
     private readonly minExtraBatch = 1,
@@ -37,7 +42,12 @@ export class GroupCommitter<T, R> {
       this.inflight++;
       this.flush(batch.map((b) => b.item))
         .then(
-          (results) => batch.forEach((b, i) => b.resolve(results[i])),
+          (results) =>
+            batch.forEach((b, i) => {
+              const result = results[i];
+              if (result instanceof ItemFailure) b.reject(result.error);
+              else b.resolve(result);
+            }),
           (err: unknown) => batch.forEach((b) => b.reject(err)),
         )
         .finally(() => {

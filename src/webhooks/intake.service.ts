@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { GroupCommitter } from '../common/group-commit';
+import { GroupCommitter, ItemFailure } from '../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LoadGauge } from '../common/load-gauge';
 import { ProblemException, validationProblem } from '../common/problem';
@@ -125,6 +125,19 @@ function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
   });
 }
 
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/** A delivery holding a value the database cannot store: the bank must not retry it as is. */
+function unstorable(err: unknown): ProblemException {
+  return validationProblem(
+    [{ field: '(body)', message: `a value cannot be stored: ${(err as Error).message}` }],
+    'The delivery holds a value the database cannot store',
+  );
+}
+
 function sha256(bytes: Buffer): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
@@ -180,7 +193,28 @@ export class IntakeService {
     return outcome;
   };
 
-  private async writeBatch(items: IntakeItem[]): Promise<IntakeOutcome[]> {
+  /**
+   * One value PostgreSQL refuses (a data exception, SQLSTATE class 22) fails the statement, and
+   * with it every delivery in the batch, from every bank. Validation is meant to refuse such
+   * values first; should one slip through, each delivery is written again alone, so only the
+   * bad one is refused (400, retrying cannot help) and the others are stored.
+   */
+  private writeBatch(items: IntakeItem[]): Promise<Array<IntakeOutcome | ItemFailure>> {
+    return this.writeTogether(items).catch((err: unknown) => {
+      if (!isDataException(err)) throw err;
+      if (items.length === 1) throw unstorable(err);
+      return Promise.all(
+        items.map((item) =>
+          this.writeTogether([item]).then(
+            ([outcome]) => outcome,
+            (e: unknown) => new ItemFailure(isDataException(e) ? unstorable(e) : e),
+          ),
+        ),
+      );
+    });
+  }
+
+  private async writeTogether(items: IntakeItem[]): Promise<IntakeOutcome[]> {
     // The same event twice in one batch: only the first goes to the database.
     const ordByKey = new Map<string, number>();
     const unique: IntakeItem[] = [];

@@ -1,5 +1,6 @@
 import { isCurrency, parseAmount } from '../common/money';
 import type { ProblemField } from '../common/problem';
+import { parseDateTime } from '../common/timestamps';
 import type { Direction } from '../transactions/transaction.entity';
 
 /** A transaction as every scheme's body is normalized to before it is stored. */
@@ -28,8 +29,6 @@ const NUL_MESSAGE = (field: string): string =>
 export function storableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
-// RFC 3339 date-time with an explicit offset: a timestamp without a zone is ambiguous.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 function optionalText(
   body: Record<string, unknown>,
@@ -95,15 +94,14 @@ export function normalizeSeedTransaction(body: unknown): NormalizeResult {
     errors.push({ field: 'amount', message: 'amount must be a number or a decimal string' });
   }
 
-  let occurredAt: Date | null = null;
   const when = b.occurred_at;
-  if (typeof when === 'string' && DATE_TIME.test(when) && !Number.isNaN(Date.parse(when))) {
-    occurredAt = new Date(when);
-  } else {
+  const occurredAt = typeof when === 'string' ? parseDateTime(when) : null;
+  if (!occurredAt) {
     errors.push({
       field: 'occurred_at',
       message:
-        'occurred_at is required: an ISO 8601 date-time with a zone, e.g. 2026-02-27T12:00:00Z',
+        'occurred_at is required: an ISO 8601 date-time with a zone in years 0001-9999, ' +
+        'e.g. 2026-02-27T12:00:00Z',
     });
   }
 

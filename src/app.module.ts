@@ -1,3 +1,4 @@
+import { serializeError } from './logging/safe-error';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -35,6 +36,8 @@ export class AppModule {
             level: config.logLevel,
 
             redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
+            // Database errors without their query parameters (secrets) or quoted rows.
+            serializers: { err: serializeError },
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),

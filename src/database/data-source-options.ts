@@ -1,5 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { DatabaseLogger } from './database-logger';
 import { ENTITIES } from './entities';
 
 /** One set of options for the app, the TypeORM CLI (ormconfig.ts) and the tests. */
@@ -16,6 +17,7 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
+    logger: new DatabaseLogger(),
     extra: {
       max: poolSize,
       // Fail fast when PostgreSQL is unreachable: a bank gets 503 and retries, instead of

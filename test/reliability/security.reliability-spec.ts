@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_KEY } from '../support/app';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, query } from '../support/database';
 import { hmacHex, seedBody, WEBHOOK_SECRET } from '../support/webhooks';
 import { recordFigures } from './support/figures';
 import { spawnService, type ServiceProcess } from './support/service';
@@ -56,12 +56,16 @@ describe('security: roles on every route, secrets in no response and no log line
   let service: ServiceProcess;
   const keys: Record<Role, string> = { viewer: '', operator: '', admin: ADMIN_KEY };
   const bankSecret = `acme-secret-${randomUUID()}`;
+  /** A secret whose write fails in PostgreSQL: the failed query's parameters hold it. */
+  const refusedSecret = `refused-secret-${randomUUID()}`;
+  let databaseUrl = '';
   const bankToken = `acme-token-${randomUUID()}`;
   /** Every secret the service was given or made, and the staff keys' stored hashes. */
   const knownSecrets = (): string[] => [
     WEBHOOK_SECRET,
     ADMIN_KEY,
     bankSecret,
+    refusedSecret,
     bankToken,
     keys.viewer,
     keys.operator,
@@ -85,7 +89,7 @@ describe('security: roles on every route, secrets in no response and no log line
   };
 
   beforeAll(async () => {
-    const databaseUrl = await createTestDatabase();
+    databaseUrl = await createTestDatabase();
     service = await spawnService({ databaseUrl, logFile, env: { LOG_LEVEL: 'debug' } });
     for (const role of ['viewer', 'operator'] as const) {
       const res = await call('POST', '/api-keys', ADMIN_KEY, { name: `sec-${role}`, role });
@@ -182,6 +186,17 @@ describe('security: roles on every route, secrets in no response and no log line
   });
 
   it('never writes a secret, a key, a key hash or a signature to the log', async () => {
+    // A write that PostgreSQL refuses (a constraint added here for the test): TypeORM's own
+    // loggers print a failed query with its parameters, and the error object carries them.
+    await query(
+      databaseUrl,
+      `ALTER TABLE bank_secrets ADD CONSTRAINT test_refused CHECK (secret <> '${refusedSecret}')`,
+    );
+    const refused = await call('PATCH', '/banks/acme', ADMIN_KEY, {
+      secrets: [bankSecret, refusedSecret],
+    });
+    expect(refused.status).toBe(500);
+    expect(refused.text).not.toContain(refusedSecret);
     for (const [eventId, secret] of [
       ['sec-evt-1', bankSecret],
       ['sec-evt-2', 'not-the-secret-123'],
@@ -216,6 +231,10 @@ describe('security: roles on every route, secrets in no response and no log line
     const secrets = [...knownSecrets(), ...signatures];
     const leaks = secrets.filter((s) => log.includes(s)).map((s) => `${s.slice(0, 6)}…`);
     expect(leaks).toEqual([]);
+    // The refused write was logged (through pino), without its parameters.
+    expect(log).toMatch(
+      /query failed: new row for relation .{1,2}bank_secrets.{1,2} violates check/,
+    );
     recordFigures('security-logs', {
       log_lines: log.split('\n').length,
       secrets_checked: secrets.length,

@@ -182,6 +182,7 @@ describe('webhook intake (seed format, default bank)', () => {
     const res = await sendSigned(t, '{"transaction_id": ', 'evt_malformed');
     expect(res.status).toBe(400);
     expect(res.body.type).toBe('/problems/malformed-json');
+    expect(res.body.errors).toEqual([{ field: '(body)', message: expect.any(String) }]);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 

@@ -13,10 +13,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SIGNATURE_SCHEMES, type SignatureScheme } from './signature/signature-schemes';
+import { IsOmittable } from '../common/optional';
 import { SEALED_PREFIX } from '../common/secret-box';
 import { API_KINDS, type ApiKind } from './bank.entity';
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
+/** A bank id: a slug. Anything else names no bank, and is never looked up. */
+export const BANK_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class BankApiDto {
   @ApiProperty({ enum: API_KINDS, example: 'standard' })
@@ -39,7 +42,9 @@ export class BankApiDto {
 
 export class CreateBankDto {
   @ApiProperty({ example: 'acme', description: 'Slug: lower-case letters, digits, dashes' })
-  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'id must be a slug like "acme-bank"' })
+  @Matches(BANK_ID, { message: 'id must be a slug like "acme-bank"' })
+  // /webhooks/bank/transactions is the default bank's route: a bank "bank" could never be reached.
+  @Matches(/^(?!bank$)/, { message: 'id "bank" is reserved (/webhooks/bank/transactions)' })
   id!: string;
 
   @ApiProperty({ example: 'Acme Bank' })
@@ -77,7 +82,7 @@ export class CreateBankDto {
 
 export class UpdateBankDto {
   @ApiPropertyOptional({ example: 'Acme Bank plc' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   name?: string;
@@ -88,7 +93,7 @@ export class UpdateBankDto {
       'The new set of active secrets (write-only). Secrets already active keep their added time; ' +
       'active secrets left out are revoked. Rotate by sending [old, new], later [new].',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10)
@@ -96,12 +101,12 @@ export class UpdateBankDto {
   secrets?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Matches(HEADER_NAME, { message: 'event_id_header must be an HTTP header name' })
   event_id_header?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @Matches(HEADER_NAME, { message: 'signature_header must be an HTTP header name' })
   signature_header?: string;
 

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decodeCursor, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { BankEntity, BankSecretEntity, type ApiKind } from './bank.entity';
-import type { BankDto, CreateBankDto, UpdateBankDto } from './banks.dto';
+import { BANK_ID, type BankDto, type CreateBankDto, type UpdateBankDto } from './banks.dto';
 import { validateSecret, type SignatureConfig } from './signature/signature-schemes';
 
 export const DEFAULT_BANK_ID = 'default';
@@ -34,6 +34,7 @@ export class BanksService {
 
   /** The bank for a delivery or a job; null when no such bank exists. */
   resolve(id: string): Promise<ResolvedBank | null> {
+    if (!BANK_ID.test(id)) return Promise.resolve(null);
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.at < CACHE_TTL_MS) return hit.bank;
@@ -93,6 +94,7 @@ export class BanksService {
   }
 
   async update(id: string, dto: UpdateBankDto): Promise<BankDto> {
+    if (!BANK_ID.test(id)) throw notFound('bank', id);
     await this.dataSource.transaction(async (em) => {
       const bank = await em.findOne(BankEntity, {
         where: { id },
@@ -117,6 +119,7 @@ export class BanksService {
   }
 
   async get(id: string): Promise<BankDto> {
+    if (!BANK_ID.test(id)) throw notFound('bank', id);
     const bank = await this.dataSource.getRepository(BankEntity).findOne({ where: { id } });
     if (!bank) throw notFound('bank', id);
     return this.toDto(bank, await this.activeSecrets(this.dataSource.manager, [id]));
@@ -233,7 +236,13 @@ export class BanksService {
 
 /** One canonical form (no trailing slash) so "inside base_url" checks are simple prefix checks. */
 export function normalizeBaseUrl(url: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // class-validator's isURL accepts a few that WHATWG URL refuses (http://0x100000000).
+    throw validationProblem([{ field: 'api.base_url', message: 'api.base_url must be a URL' }]);
+  }
   parsed.hash = '';
   parsed.search = '';
   return parsed.toString().replace(/\/+$/, '');

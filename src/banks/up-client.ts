@@ -1,7 +1,7 @@
 import { parseDateTime } from '../common/timestamps';
 import { parseAmount } from '../common/money';
 import type { Direction } from '../transactions/transaction.entity';
-import { storableText } from '../webhooks/webhook-payload';
+import { storableText } from '../common/storable-text';
 
 /** Up's transaction resource, normalized to what Bank Sync stores. */
 export interface UpTransaction {

@@ -1,3 +1,4 @@
+import { parseDateTime } from './timestamps';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -43,7 +44,9 @@ export function decodeCursor(cursor: string): CursorPosition {
       typeof parsed === 'object' &&
       typeof (parsed as CursorPosition).at === 'string' &&
       typeof (parsed as CursorPosition).id === 'string' &&
-      !Number.isNaN(Date.parse((parsed as CursorPosition).at))
+      // Exactly as issued (toISOString): Date.parse takes "1" or February 30, which PostgreSQL
+      // then refuses with a 500.
+      parseDateTime((parsed as CursorPosition).at)?.toISOString() === (parsed as CursorPosition).at
     ) {
       return parsed as CursorPosition;
     }

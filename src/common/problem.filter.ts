@@ -92,6 +92,8 @@ export function problemFor(err: unknown): { body: ProblemBody; log: boolean } {
         title: statusTitle(known.status),
         status: known.status,
         detail: known.detail,
+        // The contract's 400s carry `errors`; a body that cannot be read is a fault of the whole.
+        ...(known.status === 400 ? { errors: [{ field: '(body)', message: known.detail }] } : {}),
       },
       log: false,
     };

@@ -1,3 +1,4 @@
+import { IsOmittable } from '../common/optional';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMinSize,
@@ -36,17 +37,17 @@ export class CreateSubscriptionDto {
 }
 
 export class UpdateSubscriptionDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 2000) url?: string;
+  @ApiPropertyOptional() @IsOmittable() @IsString() @Length(1, 2000) url?: string;
 
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()
   @IsIn(EVENT_TYPES, { each: true })
   events?: EventType[];
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @IsOmittable() @IsBoolean() enabled?: boolean;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
 }

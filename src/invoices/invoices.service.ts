@@ -131,7 +131,12 @@ export class InvoicesService {
   }
 }
 
+/** A real date PostgreSQL can store: it has no year 0. */
 function isCalendarDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.toISOString().slice(0, 10) === value &&
+    date.getUTCFullYear() >= 1
+  );
 }

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
-import { notFound, ProblemException } from '../common/problem';
+import { notFound, ProblemException, validationProblem } from '../common/problem';
 import { TransactionEntity } from './transaction.entity';
 import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
 import { WorkSignal } from './work-signal';
@@ -31,8 +31,8 @@ export class TransactionsService {
     if (q.status) qb.andWhere('t.status = :status', { status: q.status });
     if (q.match_status) qb.andWhere('t.match_status = :ms', { ms: q.match_status });
     if (q.reference) qb.andWhere('t.reference = :ref', { ref: q.reference });
-    if (q.from) qb.andWhere('t.occurred_at >= :from', { from: new Date(q.from) });
-    if (q.to) qb.andWhere('t.occurred_at < :to', { to: new Date(q.to) });
+    if (q.from) qb.andWhere('t.occurred_at >= :from', { from: instant('from', q.from) });
+    if (q.to) qb.andWhere('t.occurred_at < :to', { to: instant('to', q.to) });
     const after = decodeUuidCursor(q.cursor);
     if (after) {
       qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: new Date(after.at), id: after.id });
@@ -69,4 +69,22 @@ export class TransactionsService {
     this.signal.notify();
     return this.get(id);
   }
+}
+
+/**
+ * A from/to filter as a Date. `IsISO8601` takes forms `new Date` cannot read (`2026-01-01T10`,
+ * week dates), which would reach PostgreSQL as an invalid date and answer 500.
+ */
+function instant(field: string, value: string): Date {
+  const at = new Date(value);
+  const year = at.getUTCFullYear();
+  if (Number.isNaN(at.getTime()) || year < 1 || year > 9999) {
+    throw validationProblem([
+      {
+        field,
+        message: `${field} must be an ISO 8601 date or date-time, e.g. 2026-02-27T12:00:00Z`,
+      },
+    ]);
+  }
+  return at;
 }

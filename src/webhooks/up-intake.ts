@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { validationProblem } from '../common/problem';
 import type { Delivery, IntakeOutcome } from './delivery';
-import { storableText } from './webhook-payload';
+import { storableText } from '../common/storable-text';
 
 /** Up's webhook event (v1/openapi.json `WebhookEventCallback`), the parts we use. */
 export interface UpEvent {

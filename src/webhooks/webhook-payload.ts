@@ -1,5 +1,6 @@
 import { isCurrency, parseAmount } from '../common/money';
 import type { ProblemField } from '../common/problem';
+import { storableText } from '../common/storable-text';
 import { parseDateTime } from '../common/timestamps';
 import type { Direction } from '../transactions/transaction.entity';
 
@@ -24,11 +25,6 @@ const MAX_TEXT = 2000;
 // "\ud800"); let through, either would fail the whole group-commit batch.
 const NUL_MESSAGE = (field: string): string =>
   `${field} must be Unicode text without U+0000 (NUL) or an unpaired surrogate such as \\ud800`;
-
-/** Text PostgreSQL can store: no NUL, no unpaired surrogate. */
-export function storableText(value: string): boolean {
-  return !value.includes('\u0000') && value.isWellFormed();
-}
 
 function optionalText(
   body: Record<string, unknown>,

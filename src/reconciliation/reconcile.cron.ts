@@ -58,11 +58,25 @@ export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutd
     await this.current;
   }
 
-  /** The tick's scheduled time: timers fire a few ms late, and not at once on every instance. */
+  /**
+   * The tick's scheduled time: the latest one at or before the firing (plus 100 ms, should a
+   * timer fire a hair early). Timers fire late, by milliseconds usually, by seconds on a stalled
+   * event loop, and not at once on every instance; all of them must name the same tick. (The
+   * next time after "firing − 0.9 s" named the following tick once a timer was 0.9 s late: that
+   * tick then ran twice, once early, and the late one's own tick not at all.) Looked for back to
+   * one interval before the firing; a timer later than that names the tick it fired for.
+   */
   static tickTime(expression: string, firedAt: Date): Date {
-    return new CronTime(expression, 'UTC')
-      .getNextDateFrom(new Date(firedAt.getTime() - 900))
-      .toJSDate();
+    const time = new CronTime(expression, 'UTC');
+    const next = (after: number): number => time.getNextDateFrom(new Date(after)).toMillis();
+    const limit = firedAt.getTime() + 100;
+    const upcoming = next(firedAt.getTime());
+    const interval = next(upcoming) - upcoming;
+    let latest: number | null = null;
+    for (let at = next(firedAt.getTime() - interval - 1000); at <= limit; at = next(at)) {
+      latest = at;
+    }
+    return new Date(latest ?? upcoming);
   }
 
   async tick(firedAt = new Date()): Promise<void> {

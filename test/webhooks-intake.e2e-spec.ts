@@ -290,6 +290,46 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(await count(t, `transactions WHERE external_id = 'txn_iso_0'`)).toBe(0);
   });
 
+  it('a pulled hold that settles for another amount is stored with what it settled as', async () => {
+    const intake = t.app.get(IntakeService);
+    const pulled = (eventId: string, amount: string, bankStatus: 'HELD' | 'SETTLED') =>
+      intake.submit({
+        bankId: 'default',
+        eventId,
+        eventType: 'pull',
+        body: Buffer.from(`{"${eventId}":1}`),
+        headers: {},
+        tx: {
+          externalId: 'txn_pulled_hold',
+          amount,
+          currency: 'AUD',
+          direction: 'credit',
+          occurredAt: new Date('2026-01-02T03:04:05Z'),
+          reference: bankStatus === 'HELD' ? 'hold' : 'settled',
+          description: null,
+          counterparty: null,
+        },
+        source: 'pull',
+        bankStatus,
+        rawText: null,
+        status: 'PROCESSED',
+      });
+    expect((await pulled('pull:hold:1', '100.00', 'HELD')).transactionWritten).toBe(true);
+    expect((await pulled('pull:hold:2', '80.00', 'SETTLED')).transactionWritten).toBe(true);
+    const [row] = await query<Record<string, string>>(
+      t.databaseUrl,
+      `SELECT amount::text, unallocated_amount::text, bank_status, reference, status
+         FROM transactions WHERE external_id = 'txn_pulled_hold'`,
+    );
+    expect(row).toEqual({
+      amount: '80.0000',
+      unallocated_amount: '80.0000',
+      bank_status: 'SETTLED',
+      reference: 'settled',
+      status: 'PROCESSED',
+    });
+  });
+
   it.each([
     ['more decimals than NGN has', { amount: '10.001' }],
     ['a fraction of a yen', { amount: 10.5, currency: 'JPY' }],

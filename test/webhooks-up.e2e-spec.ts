@@ -138,6 +138,71 @@ describe('Up bank deliveries', () => {
     expect(count).toHaveLength(1);
   });
 
+  it('a hold that settles for a smaller amount takes the settled amount (it used to FAIL)', async () => {
+    const link = `${up.url}/api/v1/transactions/tx-hold-tip`;
+    resources.set('tx-hold-tip', upTransaction('tx-hold-tip', { value: '100.00', status: 'HELD' }));
+    await deliver(upEvent('evt-ht1', 'TRANSACTION_CREATED', 'tx-hold-tip', link));
+    expect(await waitFor('tx-hold-tip', 'PROCESSED')).toMatchObject({
+      bank_status: 'HELD',
+      amount: '100.00',
+      unallocated_amount: '100.00',
+    });
+    resources.set(
+      'tx-hold-tip',
+      upTransaction('tx-hold-tip', { value: '80.00', status: 'SETTLED' }),
+    );
+    await deliver(upEvent('evt-ht2', 'TRANSACTION_SETTLED', 'tx-hold-tip', link));
+    const settled = await eventually(async () => {
+      const tx = await txByExternal('tx-hold-tip');
+      return tx?.bank_status === 'SETTLED' && tx.status !== 'PENDING' ? tx : undefined;
+    });
+    expect(settled).toMatchObject({
+      status: 'PROCESSED',
+      amount: '80.00',
+      unallocated_amount: '80.00',
+      last_error: null,
+    });
+  });
+
+  it('a matched transaction whose amount the bank changes: allocations reversed, matched afresh', async () => {
+    const invoice = await t.request('POST', '/invoices', {
+      headers: bearer(ADMIN_KEY),
+      json: { invoice_number: 'INV-7071', amount_due: '50.00', currency: 'AUD' },
+    });
+    expect(invoice.status).toBe(201);
+    const link = `${up.url}/api/v1/transactions/tx-amend`;
+    resources.set(
+      'tx-amend',
+      upTransaction('tx-amend', { value: '50.00', message: 'INV-7071', status: 'SETTLED' }),
+    );
+    await deliver(upEvent('evt-am1', 'TRANSACTION_CREATED', 'tx-amend', link));
+    const invoiceState = async () =>
+      (await t.request('GET', `/invoices/${invoice.body.id}`, { headers: bearer(ADMIN_KEY) })).body;
+    await eventually(async () => ((await invoiceState()).status === 'paid' ? true : undefined));
+
+    resources.set(
+      'tx-amend',
+      upTransaction('tx-amend', { value: '30.00', message: 'INV-7071', status: 'SETTLED' }),
+    );
+    await deliver(upEvent('evt-am2', 'TRANSACTION_SETTLED', 'tx-amend', link));
+    const after = await eventually(async () => {
+      const inv = await invoiceState();
+      return inv.status === 'partially_paid' ? inv : undefined;
+    });
+    expect(after.amount_paid).toBe('30.00');
+    const reversed = after.allocations.filter((a: { reversed_at: string | null }) => a.reversed_at);
+    expect(reversed).toHaveLength(1);
+    expect(reversed[0]).toMatchObject({
+      amount: '50.00',
+      reversal_reason: 'amount changed by the bank',
+    });
+    expect(await txByExternal('tx-amend')).toMatchObject({
+      amount: '30.00',
+      unallocated_amount: '0.00',
+      match_status: 'matched',
+    });
+  });
+
   it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
     resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));
     await deliver(

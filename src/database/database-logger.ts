@@ -29,16 +29,12 @@ export class DatabaseLogger implements Logger {
     this.logger.warn(`slow query (${time} ms) -- ${oneLine(query)}`);
   }
 
-  logSchemaBuild(message: string): void {
-    this.logger.debug(message);
-  }
+  // Schema builds, migrations and info: silent, as with TypeORM's `logging: ['error']`.
+  logSchemaBuild(): void {}
 
-  logMigration(message: string): void {
-    this.logger.log(message);
-  }
+  logMigration(): void {}
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
     if (level === 'warn') this.logger.warn(String(message));
-    else this.logger.log(String(message));
   }
 }

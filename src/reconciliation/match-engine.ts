@@ -7,10 +7,10 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { compareMoney, minMoney, parseAmount, toMinor } from '../common/money';
 import { notFound, ProblemException } from '../common/problem';
-import type { Actor } from './match-ledger';
+import { SYSTEM_ACTOR_NAME, type Actor } from './match-ledger';
 import { openLedger, writeLedger } from './match-store';
 
-export const SYSTEM_ACTOR: Actor = { name: 'system', keyId: null };
+export const SYSTEM_ACTOR: Actor = { name: SYSTEM_ACTOR_NAME, keyId: null };
 
 /** Transactions per unit of work: big enough to amortize round trips, small enough to lock. */
 export const BATCH_SIZE = 1000;

@@ -69,10 +69,36 @@ describe('MatchLedger', () => {
       invoice_id: 'inv-INV-1',
       amount: '600.0000',
       live: false,
+      blocking: true,
     };
     const ledger = new MatchLedger([tx('a')], [invoice('INV-1')], [reversed]);
     expect(ledger.decide('a')).toMatchObject({ allocations: [], reason: 'unknown_invoice' });
     expect(ledger.newAllocations).toEqual([]);
+  });
+
+  it('re-allocates a pair the system reversed (the bank changed the amount), not one a person did', () => {
+    const live = (): ExistingMatch => ({
+      id: 'm1',
+      transaction_id: 'a',
+      invoice_id: 'inv-INV-1',
+      amount: '600.0000',
+      live: true,
+      blocking: false,
+    });
+    const ledger = (): MatchLedger =>
+      new MatchLedger(
+        [tx('a', { unallocated_amount: '0.0000' })],
+        [invoice('INV-1', { amount_paid: '600.0000', status: 'partially_paid' })],
+        [live()],
+      );
+    const bySystem = ledger();
+    bySystem.reverse('m1', SYSTEM, 'amount changed by the bank');
+    expect(bySystem.decide('a').allocations).toEqual([
+      expect.objectContaining({ invoiceId: 'inv-INV-1' }),
+    ]);
+    const byPerson = ledger();
+    byPerson.reverse('m1', { name: 'ops-alice', keyId: null }, 'wrong invoice');
+    expect(byPerson.decide('a').allocations).toEqual([]);
   });
 
   it('reverses a live allocation back onto both sides', () => {
@@ -82,6 +108,7 @@ describe('MatchLedger', () => {
       invoice_id: 'inv-INV-1',
       amount: '600.0000',
       live: true,
+      blocking: false,
     };
     const ledger = new MatchLedger(
       [tx('a', { unallocated_amount: '0.0000' })],

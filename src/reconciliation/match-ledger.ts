@@ -39,7 +39,12 @@ export interface ExistingMatch {
   invoice_id: string;
   amount: string;
   live: boolean;
+  /** Reversed by a person: the matcher never gives this transaction to that invoice again. */
+  blocking: boolean;
 }
+
+/** The actor name of automatic matching and of the bank's own changes (void, new amount). */
+export const SYSTEM_ACTOR_NAME = 'system';
 
 /** Who writes: `system` (automatic matching) or a staff key. */
 export interface Actor {
@@ -70,7 +75,10 @@ interface TxState {
   amount: bigint;
   unallocated: bigint;
   liveInvoiceIds: Set<string>;
-  /** Invoices a person took this transaction's allocation away from: never re-allocated. */
+  /**
+   * Invoices a person took this transaction's allocation away from: never re-allocated. A
+   * reversal by the system (the bank withdrew or changed the transaction) blocks nothing.
+   */
   blockedInvoiceIds: Set<string>;
   dirty: boolean;
 }
@@ -142,7 +150,8 @@ export class MatchLedger {
       this.matches.set(match.id, match);
       const tx = this.txs.get(match.transaction_id);
       if (!tx) continue;
-      (match.live ? tx.liveInvoiceIds : tx.blockedInvoiceIds).add(match.invoice_id);
+      if (match.live) tx.liveInvoiceIds.add(match.invoice_id);
+      else if (match.blocking) tx.blockedInvoiceIds.add(match.invoice_id);
     }
   }
 
@@ -237,11 +246,12 @@ export class MatchLedger {
     if (tx) {
       tx.unallocated += minor;
       tx.liveInvoiceIds.delete(match.invoice_id);
-      tx.blockedInvoiceIds.add(match.invoice_id);
+      if (actor.name !== SYSTEM_ACTOR_NAME) tx.blockedInvoiceIds.add(match.invoice_id);
       tx.dirty = true;
     }
     this.setPaid(invoice, invoice.paid - minor);
     match.live = false;
+    match.blocking = actor.name !== SYSTEM_ACTOR_NAME;
     this.reversals.push({ matchId, actor, reason });
   }
 

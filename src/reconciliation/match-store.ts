@@ -13,6 +13,7 @@ import {
   type LockedInvoice,
   type LockedTransaction,
   MatchLedger,
+  SYSTEM_ACTOR_NAME,
 } from './match-ledger';
 
 /** Keys per lookup statement: bounds the parameter size whatever the texts hold. */
@@ -46,9 +47,10 @@ export async function openLedger(
     txs.length === 0
       ? []
       : await m.query<ExistingMatch[]>(
-          `SELECT id, transaction_id, invoice_id, amount, reversed_at IS NULL AS live
+          `SELECT id, transaction_id, invoice_id, amount, reversed_at IS NULL AS live,
+                  reversed_at IS NOT NULL AND reversed_by <> $2 AS blocking
              FROM transaction_matches WHERE transaction_id = ANY($1::uuid[])`,
-          [txs.map((tx) => tx.id)],
+          [txs.map((tx) => tx.id), SYSTEM_ACTOR_NAME],
         );
   const keys = new Set<string>();
   for (const tx of txs) {

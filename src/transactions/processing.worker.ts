@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
 import { BackgroundLoop, yieldTo } from '../common/background-loop';
+import { compareMoney } from '../common/money';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -142,11 +143,16 @@ export class ProcessingWorker extends BackgroundLoop {
       const bank = await this.banks.resolve(row.bank_id);
       if (!bank?.api) throw new BankApiError(`bank ${row.bank_id} has no API to fetch from`, false);
       const tx = await fetchUpTransaction(bank.api, row.external_id, row.details_url);
+      await this.reverseIfAmountChanged(row.id, tx.amount, tx.currency);
       const [updated] = await this.dataSource.query<Array<{ direction: string }>>(
+        // What is not allocated is the (new) amount less the live allocations; those were
+        // reversed above if the amount changed (a card hold often settles for another amount).
         `WITH done AS (UPDATE transactions
             SET amount = $2, currency = $3, direction = $4, occurred_at = $5, reference = $6,
                 description = $7, raw_text = $8, bank_status = $9,
-                unallocated_amount = COALESCE(unallocated_amount, $2),
+                unallocated_amount = $2::numeric - COALESCE(
+                  (SELECT sum(m.amount) FROM transaction_matches m
+                    WHERE m.transaction_id = $1 AND m.reversed_at IS NULL), 0),
                 needs_fetch = false, status = 'PROCESSED', processed_at = now(),
                 updated_at = now(), last_error = NULL
           WHERE id = $1 AND status = 'PENDING' AND NOT void_requested
@@ -171,6 +177,32 @@ export class ProcessingWorker extends BackgroundLoop {
     } catch (err) {
       await this.fail(row, err);
     }
+  }
+
+  /**
+   * A transaction fetched again (an Up SETTLED, or a repeated event) whose amount or currency the
+   * bank changed: its live allocations were decided on the old amount, so they are reversed
+   * (audited, like a void's) and the transaction is matched afresh once PROCESSED. HELD ones have
+   * none (they are not matchable), so a hold that settles for another amount only takes it.
+   */
+  private async reverseIfAmountChanged(
+    id: string,
+    amount: string,
+    currency: string,
+  ): Promise<void> {
+    const [stored] = await this.dataSource.query<
+      Array<{ amount: string | null; currency: string | null; live: number }>
+    >(
+      `SELECT amount::text AS amount, currency,
+              (SELECT count(*)::int FROM transaction_matches m
+                WHERE m.transaction_id = t.id AND m.reversed_at IS NULL) AS live
+         FROM transactions t WHERE t.id = $1`,
+      [id],
+    );
+    if (!stored || stored.live === 0 || stored.amount === null) return;
+    const same =
+      stored.currency === currency && compareMoney(stored.amount, amount, currency) === 0;
+    if (!same) await this.matcher?.reverseAllocations(id, 'amount changed by the bank');
   }
 
   private async fail(row: ClaimedRow, err: unknown): Promise<void> {

@@ -61,10 +61,16 @@ WITH input AS (
          CASE WHEN i.status = 'PROCESSED' THEN now() END, i.amount
     FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
    ORDER BY i.bank_id, i.external_id, i.ord
-  -- Only a pulled Up transaction that has settled since it was stored HELD changes a stored row.
+  -- Only a pulled Up transaction that has settled since it was stored HELD changes a stored row,
+  -- with what it settled as (a card hold often settles for another amount). HELD transactions
+  -- are never allocated, so all of the settled amount is unallocated.
   ON CONFLICT (bank_id, external_id) DO UPDATE
      SET bank_status = EXCLUDED.bank_status, status = EXCLUDED.status,
-         processed_at = EXCLUDED.processed_at, updated_at = now()
+         processed_at = EXCLUDED.processed_at, updated_at = now(),
+         amount = EXCLUDED.amount, currency = EXCLUDED.currency, direction = EXCLUDED.direction,
+         occurred_at = EXCLUDED.occurred_at, reference = EXCLUDED.reference,
+         description = EXCLUDED.description, raw_text = EXCLUDED.raw_text,
+         unallocated_amount = EXCLUDED.amount
    WHERE transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED'
      AND transactions.status <> 'VOIDED'
   RETURNING bank_id, external_id, status, xmax = 0 AS inserted,
@@ -229,7 +235,7 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const query: QueryConfig & { query_timeout: number } = {
-      name: 'bank-sync-intake-v4',
+      name: 'bank-sync-intake-v5',
       text: INTAKE_SQL,
       // A database that hangs (rather than refuses) must not hold the bank's request open: past
       // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and

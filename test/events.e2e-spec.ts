@@ -152,6 +152,44 @@ describe('downstream events: outbox and signed outbound webhooks', () => {
     }
   });
 
+  it('a disabled subscription is not retried; enabled again, its pending deliveries resume', async () => {
+    const down = await startReceiver();
+    try {
+      let calls = 0;
+      let answer = 500;
+      down.respond = () => {
+        calls++;
+        return answer;
+      };
+      const sub = await subscribe(t, down, ['reconciliation.run_finished']);
+      await t.request('POST', '/reconcile/run', { headers: admin });
+      await eventually(async () => (calls >= 2 ? true : undefined));
+      const off = await t.request('PATCH', `/subscriptions/${sub.id}`, {
+        headers: admin,
+        json: { enabled: false },
+      });
+      expect(off.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300)); // an attempt already in flight lands
+      const atDisable = calls;
+      await new Promise((r) => setTimeout(r, 1000)); // many retry intervals of 50 ms and more
+      expect(calls).toBe(atDisable);
+      answer = 200;
+      await t.request('PATCH', `/subscriptions/${sub.id}`, {
+        headers: admin,
+        json: { enabled: true },
+      });
+      const delivered = await eventually(async () => {
+        const res = await t.request('GET', `/subscriptions/${sub.id}/deliveries`, {
+          headers: admin,
+        });
+        return res.body.data[0]?.status === 'delivered' ? res.body.data[0] : undefined;
+      }, 10_000);
+      expect(delivered.attempts).toBe(atDisable + 1);
+    } finally {
+      await down.close();
+    }
+  }, 20_000);
+
   it('never shows a secret after creation; rotation keeps the old secret signing during the overlap', async () => {
     const r = await startReceiver();
     try {

@@ -54,6 +54,10 @@ const DB_UNAVAILABLE_CODES = new Set([
   '08001',
   '08003',
   '08006',
+  // Transient, not unreachable, but answered the same way (503, retry): a deadlock victim or a
+  // serialization failure stored nothing.
+  '40P01',
+  '40001',
 ]);
 
 /** True when an error means PostgreSQL cannot be reached, not that the request was bad. */

@@ -69,9 +69,12 @@ export class DeliveryWorker extends BackgroundLoop {
          UPDATE webhook_deliveries d
             SET attempts = d.attempts + 1,
                 next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-           FROM (SELECT id FROM webhook_deliveries
-                  WHERE status = 'pending' AND next_attempt_at <= now()
-                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+           -- A disabled subscription's deliveries wait, pending, until it is enabled again.
+           FROM (SELECT w.id FROM webhook_deliveries w
+                   JOIN webhook_subscriptions ws
+                     ON ws.id = w.subscription_id AND ws.enabled AND ws.deleted_at IS NULL
+                  WHERE w.status = 'pending' AND w.next_attempt_at <= now()
+                  ORDER BY w.next_attempt_at LIMIT $1 FOR UPDATE OF w SKIP LOCKED) due
           WHERE d.id = due.id
           RETURNING d.id, d.subscription_id, d.event_id, d.attempts, d.expires_at)
        SELECT c.id, s.url, c.attempts, c.expires_at, e.id AS event_id, e.type, e.data,

@@ -49,6 +49,9 @@ WITH input AS (
   INSERT INTO webhook_events (bank_id, event_id, event_type, body, body_sha256, headers,
                               external_transaction_id)
   SELECT bank_id, event_id, event_type, body, sha256(body), headers, external_id FROM input
+   -- One order for every batch: two flushes in flight holding one retried event id each in
+   -- the other order would deadlock.
+   ORDER BY bank_id, event_id
   ON CONFLICT (bank_id, event_id) DO NOTHING
   RETURNING bank_id, event_id
 ), tx AS (

@@ -106,6 +106,20 @@ describe('manual matches, reversals and stats', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('records what the rules allocate inside a staff request as the system, not as that person', async () => {
+    const a = await invoice('MAN-3A', '600.00');
+    const b = await invoice('MAN-3B', '600.00');
+    const id = await tx('1000.00', 'MAN-3A MAN-3B');
+    await t.request('POST', '/reconcile/run', { headers: admin });
+    expect(await reasonOf(id)).toBe('ambiguous');
+    const manual = await match({ transaction_id: id, invoice_id: a, note: 'confirmed' });
+    expect(manual.status).toBe(201);
+    expect(manual.body).toMatchObject({ amount: '600.00', created_by: 'ops-alice' });
+    // The rest went by the rules to the other invoice the reference names: not ops-alice's act.
+    const [followOn] = (await getInvoice(b)).allocations;
+    expect(followOn).toMatchObject({ amount: '400.00', rule: 'single', created_by: 'system' });
+  });
+
   it('never re-makes automatically a pair a person reversed', async () => {
     const inv = await invoice('MAN-2', '100.00');
     const id = await tx('100.00', 'MAN-2');

@@ -96,8 +96,12 @@ export async function writeLedger(
       `INSERT INTO transaction_matches
          (id, transaction_id, invoice_id, amount, currency, rule, note, run_id, created_by,
           created_by_key_id)
+       -- Only a manual allocation is the actor's own: what the rules decided in the same
+       -- request (the rest of a transaction a person matched in part) is the system's.
        SELECT a.id, a.transaction_id, a.invoice_id, a.amount, a.currency, a.rule, a.note,
-              $8::uuid, $9::text, $10::uuid
+              $8::uuid,
+              CASE WHEN a.rule = 'manual' THEN $9::text ELSE $11::text END,
+              CASE WHEN a.rule = 'manual' THEN $10::uuid END
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[], $6::text[],
                      $7::text[]) AS a(id, transaction_id, invoice_id, amount, currency, rule, note)`,
       [
@@ -111,6 +115,7 @@ export async function writeLedger(
         context.runId,
         context.actor.name,
         context.actor.keyId,
+        SYSTEM_ACTOR_NAME,
       ],
     );
   }

@@ -9,6 +9,7 @@ import { secretBox } from '../common/secret-box';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
 import { DeliverySignal } from './delivery-signal';
+import { postJson } from './guarded-post';
 import { subscriberUrlProblem } from './subscriber-url';
 
 interface DueDelivery {
@@ -111,21 +112,19 @@ export class DeliveryWorker extends BackgroundLoop {
       const signature = d.secrets
         .map((s) => new Webhook(box.open(s)).sign(d.event_id, now, payload))
         .join(' ');
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
+      status = await postJson(
+        d.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'bank-sync-webhooks/1',
           'webhook-id': d.event_id,
           'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
           'webhook-signature': signature,
         },
-        body: payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.events.timeoutMs),
-      });
-      status = res.status;
-      await res.body?.cancel();
+        payload,
+        this.config.events.timeoutMs,
+        this.config.events.allowPrivateUrls,
+      );
       if (status < 200 || status > 299) error = `receiver answered ${status}`;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

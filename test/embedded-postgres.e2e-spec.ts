@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -18,6 +18,12 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** The process group of a process (Linux: /proc/<pid>/stat, the field after state and ppid). */
+function processGroup(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
 describe('embedded PostgreSQL lifecycle', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bank-sync-embedded-'));
   chmodSync(dir, 0o755);
@@ -33,6 +39,12 @@ describe('embedded PostgreSQL lifecycle', () => {
   it('initialises on first use, and a second user on the same DATA_DIR shares the running cluster', async () => {
     first = await startEmbeddedPostgres({ dataDir: dir, port, database: 'bank_sync' });
     expect(await answers(first.url)).toBe(true);
+    // Its own process group: a terminal's Ctrl-C reaches the service, which stops it last.
+    const postmaster = Number(
+      readFileSync(join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    expect(processGroup(postmaster)).toBe(postmaster);
+    expect(processGroup(postmaster)).not.toBe(processGroup('self'));
     // Like `npm run api-key` while the service runs: it must not stop the service's database.
     // (Same process here, so pretend the owner is another live process: our parent.)
     writeFileSync(join(dir, 'pg', 'bank-sync.owner'), String(process.ppid));

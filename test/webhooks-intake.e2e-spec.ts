@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { IntakeService } from '../src/webhooks/intake.service';
@@ -176,6 +177,39 @@ describe('webhook intake (seed format, default bank)', () => {
     const res = await sendSigned(t, JSON.stringify(seedBody()), null);
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'x-event-id' })]);
+  });
+
+  it('400 for an event id header sent twice with different values (ambiguous, not "a, b")', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_two_ids' }));
+    // fetch joins repeated headers itself; node:http sends an array as separate lines.
+    const send = (ids: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          `${t.url}/webhooks/bank/transactions`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-event-id': ids,
+              'x-signature': hmacHex(WEBHOOK_SECRET, raw),
+            },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end(raw);
+      });
+    const twoIds = await send(['evt_two_a', 'evt_two_b']);
+    expect(twoIds.status).toBe(400);
+    expect(JSON.parse(twoIds.body).errors[0].field).toBe('x-event-id');
+    // The same id twice is still one id.
+    const same = await send(['evt_two_same', 'evt_two_same']);
+    expect(same.status).toBe(202);
+    expect(JSON.parse(same.body).event_id).toBe('evt_two_same');
   });
 
   it('400 for malformed JSON', async () => {

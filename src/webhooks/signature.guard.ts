@@ -91,8 +91,12 @@ export class SignatureGuard implements CanActivate {
       );
     }
     const scheme = bank.signature.scheme;
-    const eventId =
+    let eventId =
       scheme === 'up' ? upEventId(req.body) : headerEventId(bank.signature, req.headers);
+    // Node joins a repeated header into "a, b": two ids in one delivery are ambiguous, not one.
+    if (scheme !== 'up' && eventId?.includes(', ')) {
+      eventId = headerEventId(bank.signature, req.headersDistinct);
+    }
     if (!eventId || eventId.length > MAX_EVENT_ID || eventId.trim() === '') {
       this.rejected.inc({ bank: bank.id, reason: 'missing_event_id' });
       const field =

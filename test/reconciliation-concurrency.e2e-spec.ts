@@ -86,4 +86,51 @@ describe('concurrent reconciliation', () => {
     const again = await t.request('POST', '/reconcile/run', { headers: bearer(ADMIN_KEY) });
     expect(again.body.matched_count).toBe(0);
   }, 60_000);
+
+  it('one-transaction matchers racing for the same invoices never lose an allocation', async () => {
+    // Disjoint transactions, shared invoices: only the invoice row locks keep two matchers from
+    // both reading an invoice as unpaid. (Above, every unit names all transactions, so they
+    // queue on the transaction locks first and never race on an invoice.)
+    const numbers = Array.from({ length: 50 }, (_, i) => `RACE-${i}`);
+    await query(
+      t.databaseUrl,
+      `INSERT INTO invoices (invoice_number, normalized_number, currency, amount_due)
+       SELECT n, k, 'NGN', 1000 FROM unnest($1::text[], $2::text[]) AS v(n, k)`,
+      [numbers, numbers.map(normalizeInvoiceNumber)],
+    );
+    const refs = numbers.flatMap((n) => [n, n, n]); // three payments of 600 per invoice of 1000
+    const ids = (
+      await query<{ id: string }>(
+        t.databaseUrl,
+        `INSERT INTO transactions (bank_id, external_id, amount, currency, occurred_at, reference,
+                                   status, unallocated_amount, processed_at)
+         SELECT 'default', e, 600, 'NGN', now(), r, 'PROCESSED', 600, now()
+           FROM unnest($1::text[], $2::text[]) AS v(e, r) RETURNING id`,
+        [refs.map(() => `txn_${randomUUID()}`), refs],
+      )
+    ).map((r) => r.id);
+    const matcher = t.app.get<TransactionMatcher>(TRANSACTION_MATCHER);
+    await Promise.all(ids.map((id) => matcher.matchTransactions([id])));
+
+    const [books] = await query<Record<string, string>>(
+      t.databaseUrl,
+      `SELECT
+         (SELECT count(*) FROM invoices WHERE invoice_number LIKE 'RACE-%' AND status <> 'paid')
+           AS unpaid_invoices,
+         (SELECT count(*) FROM invoices i WHERE i.amount_paid <> (
+             SELECT coalesce(sum(amount), 0) FROM transaction_matches m
+              WHERE m.invoice_id = i.id AND m.reversed_at IS NULL)) AS invoice_drift,
+         (SELECT count(*) FROM transactions t WHERE t.amount - t.unallocated_amount <> (
+             SELECT coalesce(sum(amount), 0) FROM transaction_matches m
+              WHERE m.transaction_id = t.id AND m.reversed_at IS NULL)) AS transaction_drift,
+         (SELECT sum(m.amount) FROM transaction_matches m JOIN invoices i ON i.id = m.invoice_id
+           WHERE i.invoice_number LIKE 'RACE-%' AND m.reversed_at IS NULL) AS allocated`,
+    );
+    expect(books).toEqual({
+      unpaid_invoices: '0',
+      invoice_drift: '0',
+      transaction_drift: '0',
+      allocated: '50000.0000',
+    });
+  }, 60_000);
 });

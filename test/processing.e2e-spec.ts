@@ -13,8 +13,8 @@ describe('background processing and the transactions API', () => {
     await t.close();
   });
 
-  it('retries a job whose worker died after claiming it (lease expiry)', async () => {
-    // A transaction claimed by a worker that then died: leased, attempts spent, still PENDING.
+  it('a due seed-format transaction not yet processed is completed by the next claim', async () => {
+    // (The lease of a fetch whose worker died: webhooks-up.e2e-spec.ts.)
     const [row] = await query<{ id: string }>(
       t.databaseUrl,
       `INSERT INTO transactions (bank_id, external_id, amount, currency, occurred_at, unallocated_amount,

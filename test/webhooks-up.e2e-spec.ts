@@ -203,6 +203,25 @@ describe('Up bank deliveries', () => {
     });
   });
 
+  it('a fetch claimed by a worker that then died is fetched again once its lease ends', async () => {
+    resources.set('tx-lease', upTransaction('tx-lease', { value: '7.00', status: 'SETTLED' }));
+    // As a claim leaves it: attempt spent, leased for a while, still PENDING, fetch not done.
+    const [row] = await query<{ id: string }>(
+      t.databaseUrl,
+      `INSERT INTO transactions (bank_id, external_id, needs_fetch, details_url, attempts,
+                                 next_attempt_at)
+       VALUES ('up', 'tx-lease', true, $1, 1, now() + interval '400 milliseconds')
+       RETURNING id`,
+      [`${up.url}/api/v1/transactions/tx-lease`],
+    );
+    const before = up.requests.filter((r) => r.path.endsWith('/tx-lease')).length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(up.requests.filter((r) => r.path.endsWith('/tx-lease')).length).toBe(before); // leased
+    const tx = await waitFor('tx-lease', 'PROCESSED');
+    expect(tx).toMatchObject({ id: row.id, amount: '7.00', attempts: 2 });
+    expect(up.requests.filter((r) => r.path.endsWith('/tx-lease')).length).toBe(before + 1);
+  });
+
   it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
     resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));
     await deliver(

@@ -198,6 +198,57 @@ describe('foundation', () => {
   });
 
   describe('OpenAPI', () => {
+    it('documents every error as problem+json, and 401, 403 and the least role on staff routes', async () => {
+      const doc = (await t.request('GET', '/docs-json')).body;
+      type Op = {
+        security?: unknown[];
+        parameters?: Array<{ in: string; name: string; schema: Record<string, unknown> }>;
+        responses: Record<string, { content?: Record<string, unknown> }>;
+        description?: string;
+        'x-min-role'?: string;
+      };
+      const ops: Array<[string, Op]> = Object.entries(
+        doc.paths as Record<string, Record<string, Op>>,
+      ).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, op]): [string, Op] => [`${method} ${path}`, op]),
+      );
+      const wrong: string[] = [];
+      for (const [route, op] of ops) {
+        for (const [status, res] of Object.entries(op.responses)) {
+          if (Number(status) >= 400 && !res.content?.['application/problem+json']) {
+            wrong.push(`${route} ${status}: not problem+json`);
+          }
+        }
+        if (op.security?.length) {
+          if (!op.responses['401'] || !op.responses['403']) wrong.push(`${route}: no 401/403`);
+          if (!['viewer', 'operator', 'admin'].includes(op['x-min-role'] ?? '')) {
+            wrong.push(`${route}: no x-min-role`);
+          }
+          if (!op.description?.startsWith(`Role: \`${op['x-min-role']}\``)) {
+            wrong.push(`${route}: role not in the description`);
+          }
+        }
+        for (const p of op.parameters ?? []) {
+          if (p.name === 'limit' && p.schema.type !== 'integer') wrong.push(`${route}: limit type`);
+          if (p.in === 'path' && !p.schema.format && !p.schema.pattern) {
+            wrong.push(`${route}: path ${p.name} untyped`);
+          }
+        }
+      }
+      expect(wrong).toEqual([]);
+      expect(doc.components.schemas.Problem.required).toEqual([
+        'type',
+        'title',
+        'status',
+        'detail',
+      ]);
+      const webhookBody =
+        doc.paths['/webhooks/{bankId}/transactions'].post.requestBody.content['application/json'];
+      expect(webhookBody.schema.oneOf).toHaveLength(2);
+      expect(doc.paths['/invoices/{id}'].get['x-min-role']).toBe('viewer');
+      expect(doc.paths['/banks'].post['x-min-role']).toBe('admin');
+    });
+
     it('serves Swagger UI and a document declaring bearer auth', async () => {
       const ui = await t.request('GET', '/docs');
       expect(ui.status).toBe(200);
@@ -209,6 +260,7 @@ describe('foundation', () => {
         scheme: 'bearer',
       });
       expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health', '/api-keys']));
+      expect(doc.body.components.securitySchemes.bearer.bearerFormat).toBe('API key');
       // The UI's script and static assets are served too (its routes live in a router of their
       // own, see common/swagger.ts), and the prefix check lets the API's routes through.
       expect((await t.request('GET', '/docs/swagger-ui-init.js')).status).toBe(200);

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { Role } from './api-key.entity';
 
 export const PUBLIC_KEY = 'bank-sync:public';
@@ -7,6 +8,10 @@ export const ROLE_KEY = 'bank-sync:role';
 /** No staff key needed: health, docs and the bank-signed webhooks. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
 
-/** The least role that may call the route; higher roles may too. Undecorated routes need admin. */
+/**
+ * The least role that may call the route; higher roles may too. Undecorated routes need admin.
+ * Also written into the OpenAPI document (`x-min-role`, and the operation's description), so the
+ * docs cannot drift from the guard.
+ */
 export const MinRole = (role: Role): MethodDecorator & ClassDecorator =>
-  SetMetadata(ROLE_KEY, role);
+  applyDecorators(SetMetadata(ROLE_KEY, role), ApiExtension('x-min-role', role));

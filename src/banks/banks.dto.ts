@@ -120,7 +120,8 @@ export class UpdateBankDto {
 export class BankSecretsSummaryDto {
   @ApiProperty({ example: 2 }) active_count!: number;
   @ApiProperty({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', format: 'date-time', nullable: true },
     description: 'When each active secret was added (null: from WEBHOOK_SECRET)',
     example: ['2026-02-27T12:00:00.000Z'],
   })

@@ -31,9 +31,17 @@ export class RunDto {
   matched_count!: number;
   @ApiProperty({ description: 'Transactions examined that got no allocation (exceptions)' })
   unmatched_count!: number;
-  @ApiProperty({ type: [String], description: 'At most 1000' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid' },
+    description: 'At most 1000',
+  })
   matched_transaction_ids!: string[];
-  @ApiProperty({ type: [String], description: 'At most 1000' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', format: 'uuid' },
+    description: 'At most 1000',
+  })
   unmatched_transaction_ids!: string[];
   @ApiProperty({ description: 'True when an id list was capped at 1000' })
   ids_truncated!: boolean;

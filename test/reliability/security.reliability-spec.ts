@@ -125,6 +125,17 @@ describe('security: roles on every route, secrets in no response and no log line
     const unknown = staffRoutes.filter((r) => !(r in MIN_ROLE));
     const missing = Object.keys(MIN_ROLE).filter((r) => !routes.includes(r));
     expect(missing).toEqual([]); // every route the contract names is documented
+    // The role the document states (`x-min-role`, from @MinRole) is the contract's.
+    const documentedRole = (route: string): string => {
+      const [method, template] = route.split(' ');
+      const op = paths[template]?.[method.toLowerCase()] as { 'x-min-role'?: string } | undefined;
+      return op?.['x-min-role'] ?? 'public';
+    };
+    expect(
+      Object.entries(MIN_ROLE)
+        .filter(([route, role]) => documentedRole(route) !== role)
+        .map(([route, role]) => `${route}: documented ${documentedRole(route)}, contract ${role}`),
+    ).toEqual([]);
     let calls = 0;
     const wrong: string[] = [];
     for (const route of staffRoutes) {

@@ -1,0 +1,162 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { BANK_ID } from '../banks/banks.dto';
+
+// The spec's object types, reached through OpenAPIObject (the package exports no others).
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type ParameterObject = Extract<NonNullable<OperationObject['parameters']>[number], { in: string }>;
+type ResponseObject = Extract<OperationObject['responses'][string], { description: string }>;
+type SchemaObject = Extract<
+  NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string],
+  { type?: unknown }
+>;
+
+const PROBLEM_FIELD: SchemaObject = {
+  type: 'object',
+  required: ['field', 'message'],
+  properties: { field: { type: 'string', example: 'amount_due' }, message: { type: 'string' } },
+};
+
+const PROBLEM: SchemaObject = {
+  type: 'object',
+  description: 'RFC 9457 problem details, sent as application/problem+json',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string', example: '/problems/validation-error' },
+    title: { type: 'string', example: 'Bad Request' },
+    status: { type: 'integer', example: 400 },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      description: 'On a 400: each invalid field',
+      items: { $ref: '#/components/schemas/ProblemField' },
+    },
+    correlation_id: { type: 'string', description: 'On a 5xx: quote it when reporting' },
+  },
+};
+
+/** Up's webhook event, as far as the service reads it (Up's v1/openapi.json has all of it). */
+const UP_WEBHOOK_EVENT: SchemaObject = {
+  type: 'object',
+  description:
+    "An `up` bank's delivery: Up's webhook event. The event id is `data.id`; the transaction " +
+    'is fetched from Up through `relationships.transaction.links.related`.',
+  required: ['data'],
+  properties: {
+    data: {
+      type: 'object',
+      required: ['type', 'id', 'attributes'],
+      properties: {
+        type: { type: 'string', example: 'webhook-events' },
+        id: { type: 'string', description: 'The event id' },
+        attributes: {
+          type: 'object',
+          properties: {
+            eventType: {
+              type: 'string',
+              enum: ['PING', 'TRANSACTION_CREATED', 'TRANSACTION_SETTLED', 'TRANSACTION_DELETED'],
+            },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        relationships: {
+          type: 'object',
+          properties: {
+            transaction: {
+              type: 'object',
+              properties: {
+                data: {
+                  type: 'object',
+                  properties: { type: { type: 'string' }, id: { type: 'string' } },
+                },
+                links: {
+                  type: 'object',
+                  properties: { related: { type: 'string', format: 'uri' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const STANDARD_ERRORS: Record<number, string> = {
+  400: 'Invalid input; `errors` lists each field',
+  401: 'No valid staff API key (Authorization: Bearer <key>)',
+  403: "The key's role may not call this route",
+  404: 'No such resource',
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+function addError(op: OperationObject, status: number): void {
+  op.responses[status] ??= { description: STANDARD_ERRORS[status] };
+}
+
+/**
+ * What Nest's scanner does not write on its own, so that the document says what the service
+ * does: every error answer as problem+json (the `Problem` schema), 401 and 403 on staff routes
+ * with the least role that may call each one (from `@MinRole`, as `x-min-role` and in the
+ * description; undecorated routes need admin), 400 where there is input, 404 where a path
+ * names a resource, path ids as uuids or bank slugs, and the Up webhook body.
+ */
+export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
+  const schemas = (doc.components ??= {}).schemas ?? (doc.components.schemas = {});
+  schemas.ProblemField = PROBLEM_FIELD;
+  schemas.Problem = PROBLEM;
+  schemas.UpWebhookEvent = UP_WEBHOOK_EVENT;
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const params = (op.parameters ?? []) as ParameterObject[];
+      const webhook = path.startsWith('/webhooks/');
+      if ((op.security ?? []).length > 0) {
+        const extended = op as OperationObject & { 'x-min-role'?: string };
+        const role = extended['x-min-role'] ?? 'admin';
+        extended['x-min-role'] = role;
+        op.description = [`Role: \`${role}\` or above.`, op.description]
+          .filter(Boolean)
+          .join('\n\n');
+        addError(op, 401);
+        addError(op, 403);
+      }
+      if (op.requestBody || params.some((p) => p.in === 'query' || p.in === 'path')) {
+        addError(op, 400);
+      }
+      if (!webhook && params.some((p) => p.in === 'path')) addError(op, 404);
+      for (const p of params) {
+        if (p.in !== 'path') continue;
+        p.schema =
+          p.name === 'bankId' || path.startsWith('/banks/')
+            ? { type: 'string', pattern: BANK_ID.source, example: 'acme' }
+            : { type: 'string', format: 'uuid' };
+      }
+      for (const [status, response] of Object.entries(op.responses)) {
+        const res = response as ResponseObject;
+        if (Number(status) >= 400 && !res.content) {
+          res.content = {
+            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+          };
+        }
+      }
+      if (path === '/webhooks/{bankId}/transactions' && method === 'post') {
+        op.requestBody = {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  { $ref: '#/components/schemas/SeedWebhookBodyDto' },
+                  { $ref: '#/components/schemas/UpWebhookEvent' },
+                ],
+              },
+            },
+          },
+        };
+      }
+    }
+  }
+  return doc;
+}

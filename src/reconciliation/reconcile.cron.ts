@@ -3,8 +3,8 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -25,10 +25,11 @@ const JOB = 'reconcile';
  * tick that meets a run in progress releases its claim: that run covers it.
  */
 @Injectable()
-export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReconcileCron implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ReconcileCron');
   private readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private current: Promise<void> | null = null;
+  /** Ticks in progress (a tick that met a run in progress ends at once, others do not). */
+  private readonly ticks = new Set<Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,18 +45,25 @@ export class ReconcileCron implements OnApplicationBootstrap, OnApplicationShutd
       timeZone: 'UTC',
       start: true,
       onTick: () => {
-        this.current = this.tick();
+        const tick = this.tick();
+        this.ticks.add(tick);
+        void tick.finally(() => this.ticks.delete(tick));
       },
     });
     this.registry.addCronJob(JOB, job);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before the pool closes (every `beforeApplicationShutdown` runs before any
+   * `onApplicationShutdown`, and TypeORM closes the pool in one): no tick fires any more, and a
+   * tick in progress ends (RunsService stops its run after the current batch).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.registry.doesExist('cron', JOB)) {
       await this.registry.getCronJob(JOB).stop();
       this.registry.deleteCronJob(JOB);
     }
-    await this.current;
+    await Promise.allSettled([...this.ticks]);
   }
 
   /**

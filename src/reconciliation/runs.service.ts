@@ -1,4 +1,10 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { LoadGauge } from '../common/load-gauge';
@@ -20,9 +26,12 @@ const CANDIDATES = `SELECT id, created_at FROM transactions
     AND amount IS NOT NULL AND unallocated_amount > 0`;
 
 @Injectable()
-export class RunsService {
+export class RunsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ReconciliationRuns');
   private readonly engine: MatchEngine;
+  /** Runs of this instance in progress, scheduled or manual (its client may have gone). */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,7 +46,37 @@ export class RunsService {
    * whatever the volume). One run at a time across instances: a session advisory lock, held on a
    * dedicated connection for the whole run, and a unique index on the running row.
    */
-  async run(trigger: RunTrigger, startedBy: string | null): Promise<RunDto> {
+  run(trigger: RunTrigger, startedBy: string | null): Promise<RunDto> {
+    if (this.closing) {
+      return Promise.reject(
+        new ProblemException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'shutting-down',
+          'This instance is shutting down; start the run again (another instance takes it)',
+        ),
+      );
+    }
+    const running = this.runExclusive(trigger, startedBy);
+    this.inflight.add(running);
+    void running.then(
+      () => this.inflight.delete(running),
+      () => this.inflight.delete(running),
+    );
+    return running;
+  }
+
+  /**
+   * Before the HTTP server and the pool close (Nest runs every `beforeApplicationShutdown`
+   * first): no new run starts, and a run in progress stops after its current batch and is
+   * recorded as failed with its event, instead of being cut off by the pool closing and left
+   * `running`. What it did not reach, the next run matches.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async runExclusive(trigger: RunTrigger, startedBy: string | null): Promise<RunDto> {
     const qr = this.dataSource.createQueryRunner();
     await qr.connect();
     try {
@@ -123,6 +162,9 @@ export class RunsService {
     let latest: Promise<BatchResult> | null = null;
     try {
       for (;;) {
+        if (this.closing) {
+          throw new Error('stopped: the service is shutting down; the next run matches the rest');
+        }
         const page: Array<{ id: string; created_at: Date }> = await this.dataSource.query(
           after
             ? `${CANDIDATES} AND (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT ${BATCH_SIZE}`

@@ -4,6 +4,12 @@ import { ConfigError, loadConfig } from './config/config';
 import { SecretKeyError } from './common/secret-box';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
+/**
+ * Longer than a reconciliation batch and a pull's timeouts; shorter than most supervisors wait.
+ * (Kept-alive connections do not hold the HTTP close: once closing, Node answers them with
+ * `Connection: close`; the reliability suite checks it under steady traffic.)
+ */
+const SHUTDOWN_DEADLINE_MS = 60_000;
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
@@ -23,9 +29,19 @@ async function main(): Promise<void> {
     const db = embedded;
     let stopping = false;
     const shutdown = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
+      if (stopping) {
+        // A second Ctrl-C, or a supervisor sending again: the drain goes on (the deadline
+        // below bounds it); the default action would exit with PostgreSQL still running.
+        console.log(JSON.stringify({ level: 40, msg: `${signal}: already shutting down` }));
+        return;
+      }
       stopping = true;
       console.log(JSON.stringify({ level: 30, msg: `${signal}: shutting down` }));
+      // A drain that never ends becomes a stop: PostgreSQL is still stopped, then the process.
+      setTimeout(() => {
+        console.error(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; stopping now`);
+        void Promise.resolve(db?.stop()).finally(() => process.exit(1));
+      }, SHUTDOWN_DEADLINE_MS).unref();
       // Order matters: stop taking requests and drain work, close the pool, then PostgreSQL.
       app
         .close()
@@ -38,8 +54,8 @@ async function main(): Promise<void> {
           },
         );
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
     await app.listen(config.port);
     console.log(
       JSON.stringify({

@@ -1,3 +1,4 @@
+import { ProcessingWorker } from '../src/transactions/processing.worker';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
 import { startFakeBank, upEvent, upTransaction, type FakeBank } from './support/fake-bank';
@@ -14,10 +15,16 @@ describe('Up bank deliveries', () => {
   beforeAll(async () => {
     up = await startFakeBank((_req, url) => {
       const m = /^\/api\/v1\/transactions\/([^/]+)$/.exec(url.pathname);
-      const found = m ? resources.get(decodeURIComponent(m[1])) : undefined;
-      return found ? { json: found } : undefined;
+      const id = m ? decodeURIComponent(m[1]) : '';
+      const found = resources.get(id);
+      // tx-slow-*: an Up API slower than the processing lease (lease renewal test).
+      return found ? { json: found, delayMs: id.startsWith('tx-slow-') ? 500 : 0 } : undefined;
     });
-    t = await startTestApp({ PROCESSING_BACKOFF_MS: '50', PROCESSING_MAX_ATTEMPTS: '3' });
+    t = await startTestApp({
+      PROCESSING_BACKOFF_MS: '50',
+      PROCESSING_MAX_ATTEMPTS: '3',
+      PROCESSING_LEASE_MS: '800',
+    });
     const created = await t.request('POST', '/banks', {
       headers: bearer(ADMIN_KEY),
       json: {
@@ -221,6 +228,37 @@ describe('Up bank deliveries', () => {
     expect(tx).toMatchObject({ id: row.id, amount: '7.00', attempts: 2 });
     expect(up.requests.filter((r) => r.path.endsWith('/tx-lease')).length).toBe(before + 1);
   });
+
+  it('rows waiting in a slow batch keep their lease: another worker never fetches them too', async () => {
+    // 24 fetches, 8 at a time, 500 ms each: the last group starts ~1 s after the claim, past
+    // the 800 ms lease, unless the lease is renewed group by group.
+    const ids = Array.from({ length: 24 }, (_, i) => `tx-slow-${i}`);
+    for (const id of ids)
+      resources.set(id, upTransaction(id, { value: '1.00', status: 'SETTLED' }));
+    await query(
+      t.databaseUrl,
+      `INSERT INTO transactions (bank_id, external_id, needs_fetch, details_url, next_attempt_at)
+       SELECT 'up', id, true, $2 || id, now() + interval '1 hour' FROM unnest($1::text[]) AS id`,
+      [ids, `${up.url}/api/v1/transactions/`],
+    );
+    await query(
+      t.databaseUrl,
+      `UPDATE transactions SET next_attempt_at = now() WHERE external_id = ANY($1)`,
+      [ids],
+    );
+    const worker = t.app.get(ProcessingWorker);
+    // A second worker (another instance) polling while the first works through its batch.
+    const first = worker.tick();
+    const others: Array<Promise<number>> = [];
+    for (let waited = 0; waited < 1600; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      others.push(worker.tick());
+    }
+    await Promise.all([first, ...others]);
+    for (const id of ids) await waitFor(id, 'PROCESSED');
+    const fetched = up.requests.filter((r) => r.path.includes('/tx-slow-'));
+    expect(fetched).toHaveLength(ids.length);
+  }, 20_000);
 
   it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
     resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));

@@ -17,6 +17,16 @@ export function yieldTo(gauge: LoadGauge, config: AppConfig): YieldOptions {
 }
 
 /**
+ * Waits for every item of a batch, then fails with the first error if any. `Promise.all` fails
+ * at the first one while the others still run: the loop would go on (or shutdown close the
+ * pool) with writes of the same batch still in flight.
+ */
+export async function settleAll(work: Array<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
  * A background loop of one instance: `tick()` does one batch and says how much it did; when it
  * did nothing the loop sleeps until woken or `idleMs` passes. Errors (the database away) are
  * logged and waited out; the loop never crashes the process. Shutdown waits for the batch in

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, settleAll, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { secretBox } from '../common/secret-box';
@@ -88,7 +88,7 @@ export class DeliveryWorker extends BackgroundLoop {
          JOIN outbox_events e ON e.id = c.event_id`,
       [BATCH, leaseMs],
     );
-    await Promise.all(due.map((d) => this.deliver(d)));
+    await settleAll(due.map((d) => this.deliver(d)));
     return due.length;
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
-import { BackgroundLoop, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, settleAll, yieldTo } from '../common/background-loop';
 import { compareMoney } from '../common/money';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -81,7 +81,10 @@ export class ProcessingWorker extends BackgroundLoop {
     await this.match(rows.filter((r) => r.completed && r.direction === 'credit').map((r) => r.id));
     const special = rows.filter((r) => !r.completed);
     for (let i = 0; i < special.length; i += FETCH_CONCURRENCY) {
-      await Promise.all(special.slice(i, i + FETCH_CONCURRENCY).map((r) => this.processOne(r)));
+      // The rows still waiting keep their lease: a group can take a fetch timeout, and a slow
+      // bank API would otherwise let another instance claim rows this one is about to process.
+      if (i > 0) await this.renewLease(special.slice(i).map((r) => r.id));
+      await settleAll(special.slice(i, i + FETCH_CONCURRENCY).map((r) => this.processOne(r)));
     }
     return rows.length;
   }
@@ -123,6 +126,15 @@ export class ProcessingWorker extends BackgroundLoop {
               details_url, bank_status, completed
          FROM claimed ORDER BY next_attempt_at`,
       [CLAIM_BATCH, this.config.processing.leaseMs],
+    );
+  }
+
+  private async renewLease(ids: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE transactions
+          SET next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+        WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`,
+      [ids, this.config.processing.leaseMs],
     );
   }
 

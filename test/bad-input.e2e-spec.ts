@@ -125,6 +125,26 @@ describe('bad input is a 4xx, never a 500', () => {
     expect(await query(t.databaseUrl, `SELECT 1 FROM banks WHERE id = 'hexhost'`)).toHaveLength(0);
   });
 
+  it('a bank API token that is not one header value, or a base_url with credentials: 400', async () => {
+    const api = (token: string, base_url = 'https://api.example.test') => ({
+      id: `tok-${Math.random().toString(36).slice(2, 8)}`,
+      name: 'T',
+      signature_scheme: 'hmac-sha256',
+      secrets: ['tok-s3cret-1'],
+      api: { kind: 'standard', base_url, token },
+    });
+    for (const [json, field] of [
+      [api('tok_A\ntok_B'), 'api.token'], // fetch's error would quote it into run records
+      [api('tok A'), 'api.token'],
+      [api('tok', 'https://user:pass@api.example.test'), 'api.base_url'],
+    ] as const) {
+      const res = await t.request('POST', '/banks', { headers: admin, json });
+      expect([field, res.status, res.body.errors?.[0]?.field]).toEqual([field, 400, field]);
+    }
+    const ok = await t.request('POST', '/banks', { headers: admin, json: api('up:yeah:abc123') });
+    expect(ok.status).toBe(201);
+  });
+
   it('the bank id "bank" is reserved: /webhooks/bank/transactions is the default bank', async () => {
     const res = await t.request('POST', '/banks', {
       headers: admin,

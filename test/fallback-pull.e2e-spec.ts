@@ -130,7 +130,22 @@ describe('scheduled fallback: pull missed transactions, then match', () => {
   });
 
   it('a second run pulls nothing new and changes nothing', async () => {
+    const cursors = () =>
+      query<{ bank_id: string; since: Date; ok: boolean }>(
+        t.databaseUrl,
+        `SELECT bank_id, since, last_success_at IS NOT NULL AS ok FROM bank_pull_cursors
+          ORDER BY bank_id`,
+      );
+    const before = await cursors();
     const res = await t.request('POST', '/reconcile/run', { headers: admin });
+    // A failing bank's cursor never moves: what it could not serve is asked for again.
+    const after = await cursors();
+    const broken = (rows: typeof before) => rows.find((c) => c.bank_id === 'broken');
+    expect(broken(before)?.ok).toBe(false);
+    expect(broken(after)?.since.getTime()).toBe(broken(before)?.since.getTime());
+    expect(after.find((c) => c.bank_id === 'acme')?.since.getTime()).toBeGreaterThan(
+      before.find((c) => c.bank_id === 'acme')?.since.getTime() ?? Infinity,
+    );
     expect(res.body.pulled_count).toBe(0);
     expect(res.body.matched_count).toBe(0);
     const count = await query<{ n: string }>(
@@ -225,6 +240,42 @@ describe('scheduled runs with two instances on one database', () => {
     } finally {
       await holder.end();
       await a.close();
+    }
+  });
+});
+
+describe('scheduled fallback: what a bank sends cannot break the run record', () => {
+  it("a next link with a NUL is that bank's error, stored cleanly; the run is recorded", async () => {
+    const bad = await startFakeBank(() => ({
+      json: { data: [], links: { prev: null, next: 'https://\u0000evil/x' } },
+    }));
+    const t = await startTestApp(PULL_ENV);
+    try {
+      const bank = await t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'nulnext',
+          name: 'Nul',
+          signature_scheme: 'up',
+          secrets: ['nulnext-secret-1'],
+          api: { kind: 'up', base_url: `${bad.url}/api/v1`, token: 'up:yeah:t' },
+        },
+      });
+      expect(bank.status).toBe(201);
+      const run = await t.request('POST', '/reconcile/run', { headers: admin });
+      expect(run.status).toBe(200);
+      const [result] = run.body.banks;
+      expect(result.bank_id).toBe('nulnext');
+      expect(result.error).toEqual(expect.any(String));
+      expect(result.error).not.toContain('\u0000');
+      const [cursor] = await query<{ last_error: string }>(
+        t.databaseUrl,
+        `SELECT last_error FROM bank_pull_cursors WHERE bank_id = 'nulnext'`,
+      );
+      expect(cursor.last_error).toBe(result.error);
+    } finally {
+      await t.close();
+      await bad.close();
     }
   });
 });

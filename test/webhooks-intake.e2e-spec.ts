@@ -364,6 +364,50 @@ describe('webhook intake (seed format, default bank)', () => {
     });
   });
 
+  it('a pulled transaction completes an Up row whose webhook fetch failed', async () => {
+    // As up-intake leaves it when the fetch is refused (a revoked token): no amount, FAILED.
+    await query(
+      t.databaseUrl,
+      `INSERT INTO transactions (bank_id, external_id, needs_fetch, status, attempts, last_error)
+       VALUES ('default', 'txn_stub_failed', true, 'FAILED', 1, 'bank API answered 401')`,
+    );
+    const outcome = await t.app.get(IntakeService).submit({
+      bankId: 'default',
+      eventId: 'pull:stub:1',
+      eventType: 'pull',
+      body: Buffer.from('{"stub":1}'),
+      headers: {},
+      tx: {
+        externalId: 'txn_stub_failed',
+        amount: '12.00',
+        currency: 'AUD',
+        direction: 'credit',
+        occurredAt: new Date('2026-01-02T03:04:05Z'),
+        reference: 'INV-1',
+        description: null,
+        counterparty: null,
+      },
+      source: 'pull',
+      bankStatus: 'SETTLED',
+      rawText: null,
+      status: 'PROCESSED',
+    });
+    expect(outcome.transactionWritten).toBe(true);
+    const [row] = await query<Record<string, unknown>>(
+      t.databaseUrl,
+      `SELECT amount::text, unallocated_amount::text, status, needs_fetch, last_error, bank_status
+         FROM transactions WHERE external_id = 'txn_stub_failed'`,
+    );
+    expect(row).toEqual({
+      amount: '12.0000',
+      unallocated_amount: '12.0000',
+      status: 'PROCESSED',
+      needs_fetch: false,
+      last_error: null,
+      bank_status: 'SETTLED',
+    });
+  });
+
   it.each([
     ['more decimals than NGN has', { amount: '10.001' }],
     ['a fraction of a yen', { amount: 10.5, currency: 'JPY' }],

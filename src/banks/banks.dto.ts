@@ -27,15 +27,23 @@ export class BankApiDto {
   kind!: ApiKind;
 
   @ApiProperty({ example: 'https://api.acme.example' })
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  // No credentials in the URL: they would be echoed in error messages (runs, events, logs).
+  @IsUrl({
+    require_tld: false,
+    require_protocol: true,
+    protocols: ['http', 'https'],
+    disallow_auth: true,
+  })
   base_url!: string;
 
   @ApiProperty({ description: 'Bearer token for the bank API (write-only)', example: 'tok_...' })
   @IsString()
   @Length(1, 4000)
-  // Stored values with this prefix are read as encrypted (SecretBox).
-  @Matches(new RegExp(`^(?!${SEALED_PREFIX})`), {
-    message: `token must not start with '${SEALED_PREFIX}'`,
+  // One header value: visible ASCII (a line break made fetch's error quote the token, and that
+  // error went into run records, events and logs). Stored values with the prefix are read as
+  // encrypted (SecretBox).
+  @Matches(new RegExp(`^(?!${SEALED_PREFIX})[\\x21-\\x7e]+$`), {
+    message: `token must be visible ASCII without spaces or line breaks, not starting with '${SEALED_PREFIX}'`,
   })
   token!: string;
 }

@@ -71,9 +71,11 @@ export function normalizeUpTransaction(resource: unknown): UpTransaction {
   if (typeof r?.id !== 'string' || !a)
     throw new BankApiError('not an Up transaction resource', false);
   // The id is a key: refused, not repaired (one unstorable row would fail its whole batch).
-  if (r.id === '' || !storableText(r.id)) {
+  // At most 200 characters, like every event and transaction id: a key far longer fails the
+  // unique index ("index row size exceeds maximum"), and with it a shared write batch.
+  if (r.id === '' || r.id.length > 200 || !storableText(r.id)) {
     throw new BankApiError(
-      'Up transaction id must be non-empty text without NUL or an unpaired surrogate',
+      'Up transaction id must be 1 to 200 characters without NUL or an unpaired surrogate',
       false,
     );
   }

@@ -6,6 +6,16 @@ export function storableText(value: string): boolean {
   return !value.includes('\u0000') && value.isWellFormed();
 }
 
+/**
+ * Text from outside (a bank's error, a URL it sent) made storable and bounded before it is kept
+ * in a column or a jsonb document: NUL dropped, unpaired surrogates replaced. One unstorable
+ * character in a run's bank errors failed the whole run's record.
+ */
+export function storableMessage(value: string, max = 2000): string {
+  const clean = value.replaceAll('\u0000', '').toWellFormed();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 export const UNSTORABLE_TEXT = 'must be Unicode text without U+0000 (NUL) or an unpaired surrogate';
 
 function collect(value: unknown, path: string, out: ProblemField[]): void {

@@ -1,3 +1,4 @@
+import { storableMessage } from '../common/storable-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
@@ -77,7 +78,7 @@ export class BankPullStep implements RunPullStep {
       );
       return { bank_id: bankId, pulled_count: pulled, error: null };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = storableMessage(err instanceof Error ? err.message : String(err));
       this.logger.warn(`run ${runId}: bank ${bankId} pull failed after ${pages} pages: ${message}`);
       await this.saveCursor(bankId, null, message).catch(() => undefined);
       return { bank_id: bankId, pulled_count: pulled, error: message };

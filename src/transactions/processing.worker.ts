@@ -5,6 +5,7 @@ import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
 import { BackgroundLoop, settleAll, yieldTo } from '../common/background-loop';
 import { compareMoney } from '../common/money';
+import { storableMessage } from '../common/storable-text';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -218,7 +219,7 @@ export class ProcessingWorker extends BackgroundLoop {
   }
 
   private async fail(row: ClaimedRow, err: unknown): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = storableMessage(err instanceof Error ? err.message : String(err));
     const retryable = !(err instanceof BankApiError) || err.retryable;
     const final = !retryable || row.attempts >= this.config.processing.maxAttempts;
     this.failures.inc();

@@ -64,18 +64,21 @@ WITH input AS (
          CASE WHEN i.status = 'PROCESSED' THEN now() END, i.amount
     FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
    ORDER BY i.bank_id, i.external_id, i.ord
-  -- Only a pulled Up transaction that has settled since it was stored HELD changes a stored row,
-  -- with what it settled as (a card hold often settles for another amount). HELD transactions
-  -- are never allocated, so all of the settled amount is unallocated.
+  -- Only a pulled Up transaction changes a stored row, with what the bank holds now: one that
+  -- has settled since it was stored HELD (a card hold often settles for another amount), and
+  -- one that an Up webhook stored before its fetch, which failed or has not run (no amount yet).
+  -- Neither has allocations (HELD ones are not matchable), so all of it is unallocated.
   ON CONFLICT (bank_id, external_id) DO UPDATE
      SET bank_status = EXCLUDED.bank_status, status = EXCLUDED.status,
          processed_at = EXCLUDED.processed_at, updated_at = now(),
          amount = EXCLUDED.amount, currency = EXCLUDED.currency, direction = EXCLUDED.direction,
          occurred_at = EXCLUDED.occurred_at, reference = EXCLUDED.reference,
          description = EXCLUDED.description, raw_text = EXCLUDED.raw_text,
-         unallocated_amount = EXCLUDED.amount
-   WHERE transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED'
-     AND transactions.status <> 'VOIDED'
+         unallocated_amount = EXCLUDED.amount, needs_fetch = false, last_error = NULL
+   WHERE transactions.status <> 'VOIDED' AND NOT transactions.void_requested
+     AND ((transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED')
+          OR (transactions.amount IS NULL AND transactions.status IN ('PENDING', 'FAILED')
+              AND EXCLUDED.source = 'pull'))
   RETURNING bank_id, external_id, status, xmax = 0 AS inserted,
             bank_sync_transaction_json(transactions) AS json
 ), outbox AS (
@@ -134,9 +137,10 @@ function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
   });
 }
 
+/** A value PostgreSQL refuses: a data exception, or one too big for an index (54000). */
 function isDataException(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
 }
 
 /** A delivery holding a value the database cannot store: the bank must not retry it as is. */
@@ -238,7 +242,7 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const query: QueryConfig & { query_timeout: number } = {
-      name: 'bank-sync-intake-v5',
+      name: 'bank-sync-intake-v6',
       text: INTAKE_SQL,
       // A database that hangs (rather than refuses) must not hold the bank's request open: past
       // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and

@@ -5,6 +5,7 @@ import { FallbackPull1795558655261 } from './1795558655261-FallbackPull';
 import { Events1795558859200 } from './1795558859200-Events';
 import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
 import { EventRetention1795559100000 } from './1795559100000-EventRetention';
+import { PullResume1795559200000 } from './1795559200000-PullResume';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   Events1795558859200,
   FasterEventJson1795559000000,
   EventRetention1795559100000,
+  PullResume1795559200000,
 ];

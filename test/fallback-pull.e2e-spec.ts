@@ -279,3 +279,71 @@ describe('scheduled fallback: what a bank sends cannot break the run record', ()
     }
   });
 });
+
+describe('scheduled fallback: a chain longer than one run goes on in the next', () => {
+  it('pulls PULL_MAX_PAGES pages a run, resumes where it stopped, and moves the cursor at the end', async () => {
+    // Seven pages of one transaction each, three pages a run: three runs.
+    const bank = await startFakeBank((_req, url) => {
+      if (url.pathname !== '/v1/transactions') return undefined;
+      const n = Number(url.searchParams.get('cursor') ?? '0');
+      return {
+        json: {
+          data: [seedBody({ transaction_id: `long-${n}`, amount: '10.00', reference: 'x' })],
+          next_cursor: n < 6 ? String(n + 1) : null,
+        },
+      };
+    });
+    const t = await startTestApp({ ...PULL_ENV, PULL_MAX_PAGES: '3' });
+    try {
+      const created = await t.request('POST', '/banks', {
+        headers: admin,
+        json: {
+          id: 'long',
+          name: 'Long',
+          signature_scheme: 'hmac-sha256',
+          secrets: ['long-secret-123'],
+          api: { kind: 'standard', base_url: `${bank.url}/v1`, token: 'long-token' },
+        },
+      });
+      expect(created.status).toBe(201);
+      const cursor = async () =>
+        (
+          await query<{ since: Date; resume_url: string | null; resume_started_at: Date | null }>(
+            t.databaseUrl,
+            `SELECT since, resume_url, resume_started_at FROM bank_pull_cursors
+              WHERE bank_id = 'long'`,
+          )
+        )[0];
+      const run = async () =>
+        (await t.request('POST', '/reconcile/run', { headers: admin })).body.banks[0];
+
+      const first = await run();
+      expect(first).toMatchObject({ pulled_count: 3, error: expect.stringMatching(/next run/) });
+      const afterFirst = await cursor();
+      expect(afterFirst.resume_url).toMatch(/cursor=3/);
+      const second = await run();
+      expect(second).toMatchObject({ pulled_count: 3, error: expect.stringMatching(/next run/) });
+      const afterSecond = await cursor();
+      // The window stays where it was until the chain is finished.
+      expect(afterSecond.since.getTime()).toBe(afterFirst.since.getTime());
+      expect(afterSecond.resume_started_at?.getTime()).toBe(
+        afterFirst.resume_started_at?.getTime(),
+      );
+      const third = await run();
+      expect(third).toMatchObject({ pulled_count: 1, error: null });
+      const done = await cursor();
+      expect(done.resume_url).toBeNull();
+      // Moved to when the chain began (its first run), not to the last run's start.
+      expect(done.since.getTime()).toBe(afterFirst.resume_started_at?.getTime());
+      const stored = await query(
+        t.databaseUrl,
+        `SELECT 1 FROM transactions WHERE bank_id = 'long' AND source = 'pull'`,
+      );
+      expect(stored).toHaveLength(7);
+      expect(bank.requests).toHaveLength(7); // no page asked for twice
+    } finally {
+      await t.close();
+      await bank.close();
+    }
+  }, 30_000);
+});

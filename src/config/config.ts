@@ -129,6 +129,11 @@ class EnvironmentSchema {
   PULL_RETRIES = 3;
 
   @Transform(toInt)
+  @IsInt({ message: 'PULL_MAX_PAGES must be a whole number of at least 1' })
+  @Min(1, { message: 'PULL_MAX_PAGES must be a whole number of at least 1' })
+  PULL_MAX_PAGES = 1000;
+
+  @Transform(toInt)
   @IsInt({ message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
   @Min(0, { message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
   WEBHOOK_RATE_LIMIT_PER_BANK = 10_000;
@@ -188,7 +193,8 @@ export interface AppConfig {
   /** How long the intake statement may take before the delivery is answered 503. */
   intakeTimeoutMs: number;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
-  pull: { timeoutMs: number; retries: number };
+  /** Bank pull APIs: per request, and pages per bank per run (the next run goes on). */
+  pull: { timeoutMs: number; retries: number; maxPages: number };
   /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
   webhookRateLimit: { perBank: number; perClient: number; windowMs: number };
   events: {
@@ -273,7 +279,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMs: schema.PROCESSING_BACKOFF_MS,
       leaseMs: schema.PROCESSING_LEASE_MS,
     },
-    pull: { timeoutMs: schema.PULL_TIMEOUT_MS, retries: schema.PULL_RETRIES },
+    pull: {
+      timeoutMs: schema.PULL_TIMEOUT_MS,
+      retries: schema.PULL_RETRIES,
+      maxPages: schema.PULL_MAX_PAGES,
+    },
     webhookRateLimit: {
       perBank: schema.WEBHOOK_RATE_LIMIT_PER_BANK,
       perClient: schema.WEBHOOK_RATE_LIMIT_PER_CLIENT,

@@ -18,6 +18,14 @@ export class BankPullCursorEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** The next page of a chain one run could not finish (page limit); null when none. */
+  @Column({ name: 'resume_url', type: 'text', nullable: true })
+  resumeUrl!: string | null;
+
+  /** When that chain began: where `since` moves once it is finished. */
+  @Column({ name: 'resume_started_at', type: 'timestamptz', precision: 3, nullable: true })
+  resumeStartedAt!: Date | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   updatedAt!: Date;
 }

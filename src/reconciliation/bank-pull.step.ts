@@ -1,3 +1,4 @@
+import { isWithinBaseUrl } from '../banks/up-client';
 import { storableMessage } from '../common/storable-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -45,18 +46,30 @@ export class BankPullStep implements RunPullStep {
     const startedAt = new Date();
     let pulled = 0;
     let pages = 0;
+    let resumed = false;
     try {
       const bank = await this.banks.resolve(bankId);
       if (!bank?.api) return { bank_id: bankId, pulled_count: 0, error: 'no API configured' };
-      const since = await this.since(bankId, startedAt);
+      const cursor = await this.cursor(bankId, startedAt);
+      // A chain a previous run could not finish goes on where it stopped, unless the bank's
+      // base_url has changed since (its links would be refused): then it starts again.
+      const resume =
+        cursor.resumeUrl && isWithinBaseUrl(cursor.resumeUrl, bank.api.baseUrl) ? cursor : null;
+      const chainStartedAt = resume?.resumeStartedAt ?? startedAt;
+      resumed = resume !== null;
       const options = {
-        since,
+        since: cursor.since,
         timeoutMs: this.config.pull.timeoutMs,
         retries: this.config.pull.retries,
+        maxPages: this.config.pull.maxPages,
+        ...(resume?.resumeUrl ? { resumeFrom: resume.resumeUrl } : {}),
       };
+      let next: string | null = null;
       for await (const page of pullTransactions(bank.api, options)) {
         pages++;
-        // Each page is committed (awaited) before the next one is requested.
+        // Each page is committed (awaited) before the next one is requested, and the chain's
+        // position after it is saved: a run that stops (page limit, failure, crash) loses no
+        // page it committed, and the next run goes on from there.
         const outcomes = await Promise.all(
           page.items.map((p) => this.intake.submit(toItem(bankId, p))),
         );
@@ -66,13 +79,24 @@ export class BankPullStep implements RunPullStep {
             `run ${runId}: bank ${bankId} sent an unusable transaction ${bad.externalId ?? '?'}: ${bad.reason}`,
           );
         }
+        next = page.nextUrl;
+        if (next !== null) await this.saveResume(bankId, next, chainStartedAt);
         if (pages % 10 === 0) {
           this.logger.log(
             `run ${runId}: bank ${bankId}: ${pages} pages, ${pulled} new transactions`,
           );
         }
       }
-      await this.saveCursor(bankId, startedAt, null);
+      if (next !== null) {
+        // The page limit: not a failure of the bank, but worth seeing on the run.
+        const message =
+          `more than ${pages} pages in one run; the next run continues the chain ` +
+          `(the cursor moves once it is finished)`;
+        this.logger.warn(`run ${runId}: bank ${bankId}: ${message}`);
+        await this.saveCursor(bankId, null, message);
+        return { bank_id: bankId, pulled_count: pulled, error: message };
+      }
+      await this.saveCursor(bankId, chainStartedAt, null);
       this.logger.log(
         `run ${runId}: bank ${bankId}: pulled ${pulled} new transactions in ${pages} pages`,
       );
@@ -81,21 +105,53 @@ export class BankPullStep implements RunPullStep {
       const message = storableMessage(err instanceof Error ? err.message : String(err));
       this.logger.warn(`run ${runId}: bank ${bankId} pull failed after ${pages} pages: ${message}`);
       await this.saveCursor(bankId, null, message).catch(() => undefined);
+      // A resumed chain that fails at once (a bank cursor that expired, say) starts over from
+      // `since` next time: more pages, never fewer transactions.
+      if (resumed && pages === 0) await this.clearResume(bankId).catch(() => undefined);
       return { bank_id: bankId, pulled_count: pulled, error: message };
     }
   }
 
-  private async since(bankId: string, now: Date): Promise<Date> {
-    const [row] = await this.dataSource.query<Array<{ since: Date }>>(
-      `SELECT since FROM bank_pull_cursors WHERE bank_id = $1`,
-      [bankId],
-    );
-    return row
-      ? new Date(row.since.getTime() - PULL_OVERLAP_MS)
-      : new Date(now.getTime() - FIRST_PULL_LOOKBACK_MS);
+  private async cursor(
+    bankId: string,
+    now: Date,
+  ): Promise<{ since: Date; resumeUrl: string | null; resumeStartedAt: Date | null }> {
+    const [row] = await this.dataSource.query<
+      Array<{ since: Date; resume_url: string | null; resume_started_at: Date | null }>
+    >(`SELECT since, resume_url, resume_started_at FROM bank_pull_cursors WHERE bank_id = $1`, [
+      bankId,
+    ]);
+    return {
+      since: row
+        ? new Date(row.since.getTime() - PULL_OVERLAP_MS)
+        : new Date(now.getTime() - FIRST_PULL_LOOKBACK_MS),
+      resumeUrl: row?.resume_url ?? null,
+      resumeStartedAt: row?.resume_started_at ?? null,
+    };
   }
 
-  /** Advances the cursor (after a complete pull) or records the error, keeping the cursor. */
+  private async clearResume(bankId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE bank_pull_cursors SET resume_url = NULL, resume_started_at = NULL WHERE bank_id = $1`,
+      [bankId],
+    );
+  }
+
+  /** The chain's position after a committed page. */
+  private async saveResume(bankId: string, url: string, chainStartedAt: Date): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO bank_pull_cursors (bank_id, since, resume_url, resume_started_at, updated_at)
+       VALUES ($1, now() - make_interval(secs => $4::double precision / 1000), $2, $3, now())
+       ON CONFLICT (bank_id) DO UPDATE
+          SET resume_url = $2, resume_started_at = $3, updated_at = now()`,
+      [bankId, url, chainStartedAt, FIRST_PULL_LOOKBACK_MS],
+    );
+  }
+
+  /**
+   * After a finished chain: the cursor moves to when the chain began, and no resume is left.
+   * Otherwise (`since` null): the error is recorded, and cursor and resume point stay.
+   */
   private async saveCursor(
     bankId: string,
     since: Date | null,
@@ -108,6 +164,8 @@ export class BankPullStep implements RunPullStep {
        ON CONFLICT (bank_id) DO UPDATE
           SET since = COALESCE($2, bank_pull_cursors.since),
               last_success_at = CASE WHEN $2 IS NULL THEN bank_pull_cursors.last_success_at ELSE now() END,
+              resume_url = CASE WHEN $2 IS NULL THEN bank_pull_cursors.resume_url END,
+              resume_started_at = CASE WHEN $2 IS NULL THEN bank_pull_cursors.resume_started_at END,
               last_error = $3, updated_at = now()`,
       [bankId, since, error, FIRST_PULL_LOOKBACK_MS],
     );

@@ -1,11 +1,11 @@
 import { startFakeBank, upTransaction, type FakeBank } from '../../../test/support/fake-bank';
 import { BankApiError } from '../up-client';
-import { pullTransactions, type PulledPage, type PullOptions } from './pull-client';
+import { pullTransactions, type PullOptions, type YieldedPage } from './pull-client';
 
 async function collect(
-  gen: AsyncGenerator<PulledPage>,
-): Promise<{ pages: PulledPage[]; error: BankApiError | null }> {
-  const pages: PulledPage[] = [];
+  gen: AsyncGenerator<YieldedPage>,
+): Promise<{ pages: YieldedPage[]; error: BankApiError | null }> {
+  const pages: YieldedPage[] = [];
   try {
     for await (const page of gen) pages.push(page);
   } catch (err) {
@@ -267,13 +267,23 @@ describe('pullTransactions: failures', () => {
     expect(b.requests).toHaveLength(1);
   });
 
-  it('bounds a page chain that never ends by maxPages', async () => {
-    const b = await bank((_url, n) => ({ json: { data: [seed(`t${n}`)], next_cursor: `c${n}` } }));
-    const { pages, error } = await collect(pullTransactions(standard(b), { ...fast, maxPages: 5 }));
-    expect(pages).toHaveLength(5);
-    expect(error?.retryable).toBe(false);
-    expect(error?.message).toMatch(/more than 5 pages/);
-    expect(b.requests).toHaveLength(5);
+  it('stops after maxPages, saying where the chain goes on, and resumes from there', async () => {
+    const b = await bank((url) => {
+      const n = Number(url.searchParams.get('cursor') ?? '0');
+      return { json: { data: [seed(`t${n}`)], next_cursor: n < 7 ? String(n + 1) : null } };
+    });
+    const first = await collect(pullTransactions(standard(b), { ...fast, maxPages: 5 }));
+    expect(first.error).toBeNull();
+    expect(first.pages).toHaveLength(5);
+    const resumeFrom = first.pages[4].nextUrl;
+    expect(new URL(resumeFrom ?? '').searchParams.get('cursor')).toBe('5');
+    const rest = await collect(
+      pullTransactions(standard(b), { ...fast, maxPages: 5, resumeFrom: resumeFrom ?? '' }),
+    );
+    expect(rest.pages.map((p) => p.items[0].externalId)).toEqual(['t5', 't6', 't7']);
+    expect(rest.pages[2].nextUrl).toBeNull();
+    // The resumed pages keep the chain's own since.
+    expect(urls(b).every((u) => u.searchParams.get('since') === since.toISOString())).toBe(true);
   });
 
   it('stops when the bank repeats a page link', async () => {

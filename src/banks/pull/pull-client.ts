@@ -1,9 +1,15 @@
 import { BankApiError, isWithinBaseUrl } from '../up-client';
 import { getPageJson, type PageRequestOptions } from './pull-http';
 import { parseStandardPage, parseUpPage } from './pull-parsers';
-import type { ParsedPage, PullApi, PulledPage, PullOptions } from './pull-types';
+import type { ParsedPage, PullApi, PullOptions, YieldedPage } from './pull-types';
 
-export type { PullApi, PulledPage, PulledTransaction, PullOptions } from './pull-types';
+export type {
+  PullApi,
+  PulledPage,
+  PulledTransaction,
+  PullOptions,
+  YieldedPage,
+} from './pull-types';
 
 const DEFAULTS = { timeoutMs: 10_000, maxPages: 1000, retries: 3, backoffMs: 500 } as const;
 /** Up's largest page size; fewer round trips for the same transactions. */
@@ -22,7 +28,7 @@ const UP_PAGE_SIZE = '100';
 export async function* pullTransactions(
   api: PullApi,
   opts: PullOptions,
-): AsyncGenerator<PulledPage> {
+): AsyncGenerator<YieldedPage> {
   const request = requestOptions(opts);
   const maxPages = wholeNumber(opts.maxPages, DEFAULTS.maxPages, 1, 'maxPages');
   if (!(opts.since instanceof Date) || Number.isNaN(opts.since.getTime())) {
@@ -33,24 +39,20 @@ export async function* pullTransactions(
   // Repeated URLs would loop until maxPages; a bank answering the same "next" twice is a bug to
   // report at once, not 1000 requests later.
   const requested = new Set<string>();
-  let url: string | null = firstUrl(api, since);
-  for (let fetched = 0; url !== null; fetched++) {
+  let url: string | null = opts.resumeFrom ?? firstUrl(api, since);
+  // At maxPages the pull ends; the last page's nextUrl is where the next one resumes.
+  for (let fetched = 0; url !== null && fetched < maxPages; fetched++) {
     if (!isWithinBaseUrl(url, api.baseUrl)) {
       throw new BankApiError(`refusing ${url}: outside the bank's base_url ${api.baseUrl}`, false);
-    }
-    if (fetched >= maxPages) {
-      throw new BankApiError(
-        `bank API has more than ${maxPages} pages since ${since}; stopped before ${url}`,
-        false,
-      );
     }
     if (requested.has(url)) {
       throw new BankApiError(`bank API sent the same page link twice: ${url}`, false);
     }
     requested.add(url);
     const page = parse(await getPageJson(url, api, request), url);
-    yield { items: page.items, invalid: page.invalid };
-    url = page.next === null ? null : nextUrl(api, since, page.next);
+    const following: string | null = page.next === null ? null : nextUrl(api, page.next, url);
+    yield { items: page.items, invalid: page.invalid, nextUrl: following };
+    url = following;
   }
 }
 
@@ -84,11 +86,12 @@ function firstUrl(api: PullApi, since: string): string {
   return url.toString();
 }
 
-function nextUrl(api: PullApi, since: string, next: string): string {
+function nextUrl(api: PullApi, next: string, current: string): string {
   // Up's `links.next` is already an absolute URL (checked against base_url by the loop).
   if (api.kind === 'up') return next;
-  // A `standard` cursor is opaque: it only ever travels as an encoded query value.
-  const url = new URL(firstUrl(api, since));
+  // A `standard` cursor is opaque: it only ever travels as an encoded query value, on the URL
+  // of the current page (a resumed chain keeps the `since` it began with).
+  const url = new URL(current);
   url.searchParams.set('cursor', next);
   return url.toString();
 }

@@ -25,12 +25,22 @@ export interface PulledPage {
   invalid: Array<{ externalId: string | null; reason: string }>;
 }
 
+/** A page as the pull yields it: with the URL of the page after it (null at the end). */
+export interface YieldedPage extends PulledPage {
+  nextUrl: string | null;
+}
+
 export interface PullOptions {
   since: Date;
   /** Per request, including reading the body. Default 10000. */
   timeoutMs?: number;
-  /** A page chain that never ends is bounded: more pages than this is an error. Default 1000. */
+  /**
+   * Pages per pull. The pull stops after this many; the last page's `nextUrl` says where the
+   * chain goes on (`resumeFrom` of the next pull). Default 1000.
+   */
   maxPages?: number;
+  /** Continue a chain at this page URL (a previous pull's last `nextUrl`) instead of its start. */
+  resumeFrom?: string;
   /** Further attempts of one request after a retryable failure. Default 3. */
   retries?: number;
   /** First backoff delay; doubled on each retry, with jitter. Default 500. */

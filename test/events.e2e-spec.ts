@@ -169,7 +169,7 @@ describe('downstream events: outbox and signed outbound webhooks', () => {
         json: { enabled: false },
       });
       expect(off.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 300)); // an attempt already in flight lands
+      await new Promise((r) => setTimeout(r, 1000)); // an attempt already in flight lands
       const atDisable = calls;
       await new Promise((r) => setTimeout(r, 1000)); // many retry intervals of 50 ms and more
       expect(calls).toBe(atDisable);

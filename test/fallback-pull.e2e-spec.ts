@@ -347,3 +347,68 @@ describe('scheduled fallback: a chain longer than one run goes on in the next', 
     }
   }, 30_000);
 });
+
+describe('scheduled fallback: a slow bank within its time budget', () => {
+  it('stops a bank at PULL_BANK_BUDGET_MS without holding up the others; the next run goes on', async () => {
+    const pages = (prefix: string, count: number, delayMs: number) =>
+      startFakeBank((_req, url) => {
+        if (url.pathname !== '/v1/transactions') return undefined;
+        const n = Number(url.searchParams.get('cursor') ?? '0');
+        return {
+          delayMs,
+          json: {
+            data: [seedBody({ transaction_id: `${prefix}-${n}`, amount: '1.00', reference: 'x' })],
+            next_cursor: n < count - 1 ? String(n + 1) : null,
+          },
+        };
+      });
+    const slow = await pages('slowpoke', 20, 150); // 3 s in all, under PULL_TIMEOUT_MS a page
+    const quick = await pages('quick', 2, 0);
+    // Pages well within their own timeout, the bank as a whole well past its budget.
+    const t = await startTestApp({
+      ...PULL_ENV,
+      PULL_TIMEOUT_MS: '3000',
+      PULL_BANK_BUDGET_MS: '1000',
+    });
+    try {
+      for (const [id, bank] of [
+        ['slowpoke', slow],
+        ['quick', quick],
+      ] as const) {
+        const created = await t.request('POST', '/banks', {
+          headers: admin,
+          json: {
+            id,
+            name: id,
+            signature_scheme: 'hmac-sha256',
+            secrets: [`${id}-secret-123`],
+            api: { kind: 'standard', base_url: `${bank.url}/v1`, token: `${id}-token` },
+          },
+        });
+        expect(created.status).toBe(201);
+      }
+      const run = await t.request('POST', '/reconcile/run', { headers: admin });
+      expect(run.status).toBe(200);
+      const byBank = Object.fromEntries(
+        run.body.banks.map((b: { bank_id: string }) => [b.bank_id, b]),
+      );
+      expect(byBank.quick).toMatchObject({ pulled_count: 2, error: null });
+      expect(byBank.slowpoke.error).toMatch(/PULL_BANK_BUDGET_MS.*next run continues/);
+      const firstRun = byBank.slowpoke.pulled_count as number;
+      expect(firstRun).toBeGreaterThan(0);
+      expect(firstRun).toBeLessThan(20);
+      // The next run goes on from the last committed page and stores more of the chain.
+      const again = await t.request('POST', '/reconcile/run', { headers: admin });
+      const next = again.body.banks.find((b: { bank_id: string }) => b.bank_id === 'slowpoke');
+      expect(next.pulled_count).toBeGreaterThan(0);
+      const stored = await query(
+        t.databaseUrl,
+        `SELECT 1 FROM transactions WHERE bank_id = 'slowpoke'`,
+      );
+      expect(stored).toHaveLength(firstRun + next.pulled_count);
+    } finally {
+      await t.close();
+      await Promise.all([slow.close(), quick.close()]);
+    }
+  }, 30_000);
+});

@@ -23,7 +23,7 @@ describe('Up bank deliveries', () => {
     t = await startTestApp({
       PROCESSING_BACKOFF_MS: '50',
       PROCESSING_MAX_ATTEMPTS: '3',
-      PROCESSING_LEASE_MS: '800',
+      PROCESSING_LEASE_MS: '1500',
     });
     const created = await t.request('POST', '/banks', {
       headers: bearer(ADMIN_KEY),
@@ -217,7 +217,7 @@ describe('Up bank deliveries', () => {
       t.databaseUrl,
       `INSERT INTO transactions (bank_id, external_id, needs_fetch, details_url, attempts,
                                  next_attempt_at)
-       VALUES ('up', 'tx-lease', true, $1, 1, now() + interval '400 milliseconds')
+       VALUES ('up', 'tx-lease', true, $1, 1, now() + interval '1500 milliseconds')
        RETURNING id`,
       [`${up.url}/api/v1/transactions/tx-lease`],
     );
@@ -230,9 +230,10 @@ describe('Up bank deliveries', () => {
   });
 
   it('rows waiting in a slow batch keep their lease: another worker never fetches them too', async () => {
-    // 24 fetches, 8 at a time, 500 ms each: the last group starts ~1 s after the claim, past
-    // the 800 ms lease, unless the lease is renewed group by group.
-    const ids = Array.from({ length: 24 }, (_, i) => `tx-slow-${i}`);
+    // 40 fetches, 8 at a time, 500 ms each: the last groups start 1.5 s and more after the
+    // claim, past the 1.5 s lease, unless the lease is renewed group by group (each group then
+    // has the whole lease for its 0.5 s).
+    const ids = Array.from({ length: 40 }, (_, i) => `tx-slow-${i}`);
     for (const id of ids)
       resources.set(id, upTransaction(id, { value: '1.00', status: 'SETTLED' }));
     await query(
@@ -250,7 +251,7 @@ describe('Up bank deliveries', () => {
     // A second worker (another instance) polling while the first works through its batch.
     const first = worker.tick();
     const others: Array<Promise<number>> = [];
-    for (let waited = 0; waited < 1600; waited += 200) {
+    for (let waited = 0; waited < 3000; waited += 200) {
       await new Promise((r) => setTimeout(r, 200));
       others.push(worker.tick());
     }
@@ -258,7 +259,7 @@ describe('Up bank deliveries', () => {
     for (const id of ids) await waitFor(id, 'PROCESSED');
     const fetched = up.requests.filter((r) => r.path.includes('/tx-slow-'));
     expect(fetched).toHaveLength(ids.length);
-  }, 20_000);
+  }, 30_000);
 
   it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
     resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
     ['EVENTS_RETENTION_DAYS', '2.5'],
     ['SECRETS_ENCRYPTION_KEY', 'not-a-32-byte-key'],
     ['SECRETS_DECRYPTION_KEYS', 'not-a-32-byte-key'],
+    ['PULL_MAX_PAGES', '0'],
+    ['PULL_BANK_BUDGET_MS', '10'],
     // A decryption key alone: nothing would encrypt, and the stored secrets could never move.
     ['SECRETS_DECRYPTION_KEYS', 'a'.repeat(64)],
   ])('names %s when it is %s', (name, value) => {

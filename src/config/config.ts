@@ -134,6 +134,11 @@ class EnvironmentSchema {
   PULL_MAX_PAGES = 1000;
 
   @Transform(toInt)
+  @IsInt({ message: 'PULL_BANK_BUDGET_MS must be a whole number of milliseconds' })
+  @Min(1000, { message: 'PULL_BANK_BUDGET_MS must be at least 1000' })
+  PULL_BANK_BUDGET_MS = 300_000;
+
+  @Transform(toInt)
   @IsInt({ message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
   @Min(0, { message: 'WEBHOOK_RATE_LIMIT_PER_BANK must be a whole number (0: no limit)' })
   WEBHOOK_RATE_LIMIT_PER_BANK = 10_000;
@@ -194,7 +199,7 @@ export interface AppConfig {
   intakeTimeoutMs: number;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
   /** Bank pull APIs: per request, and pages per bank per run (the next run goes on). */
-  pull: { timeoutMs: number; retries: number; maxPages: number };
+  pull: { timeoutMs: number; retries: number; maxPages: number; bankBudgetMs: number };
   /** Webhook deliveries allowed per window, per bank and per client IP; 0 means no limit. */
   webhookRateLimit: { perBank: number; perClient: number; windowMs: number };
   events: {
@@ -283,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: schema.PULL_TIMEOUT_MS,
       retries: schema.PULL_RETRIES,
       maxPages: schema.PULL_MAX_PAGES,
+      bankBudgetMs: schema.PULL_BANK_BUDGET_MS,
     },
     webhookRateLimit: {
       perBank: schema.WEBHOOK_RATE_LIMIT_PER_BANK,

@@ -13,6 +13,8 @@ import type { RunPullStep } from './run-pull-step';
 
 /** Late-posted transactions can carry a time before the last pull; re-read this much. */
 export const PULL_OVERLAP_MS = 15 * 60_000;
+/** Banks pulled at the same time: their pages share the group-committed write path. */
+const BANKS_AT_ONCE = 4;
 /** A bank pulled for the first time: how far back to look. */
 export const FIRST_PULL_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -33,20 +35,37 @@ export class BankPullStep implements RunPullStep {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async pull(runId: string): Promise<RunBankResult[]> {
+  /**
+   * Pulls every bank with an API, a few at a time, each within its time budget
+   * (`PULL_BANK_BUDGET_MS`): one slow bank neither holds up the others nor the match step, and
+   * what it did not serve in time the next run continues (its position is saved page by page).
+   */
+  async pull(runId: string, stop?: AbortSignal): Promise<RunBankResult[]> {
     const ids = await this.dataSource.query<Array<{ id: string }>>(
       `SELECT id FROM banks WHERE api_kind IS NOT NULL ORDER BY id`,
     );
-    const results: RunBankResult[] = [];
-    for (const { id } of ids) results.push(await this.pullBank(runId, id));
+    const results: RunBankResult[] = new Array<RunBankResult>(ids.length);
+    let nextIndex = 0;
+    const worker = async (): Promise<void> => {
+      while (nextIndex < ids.length) {
+        const i = nextIndex++;
+        results[i] = await this.pullBank(runId, ids[i].id, stop);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BANKS_AT_ONCE, ids.length) }, worker));
     return results;
   }
 
-  private async pullBank(runId: string, bankId: string): Promise<RunBankResult> {
+  private async pullBank(
+    runId: string,
+    bankId: string,
+    stop: AbortSignal | undefined,
+  ): Promise<RunBankResult> {
     const startedAt = new Date();
     let pulled = 0;
     let pages = 0;
     let resumed = false;
+    const signal = budget(this.config.pull.bankBudgetMs, stop);
     try {
       const bank = await this.banks.resolve(bankId);
       if (!bank?.api) return { bank_id: bankId, pulled_count: 0, error: 'no API configured' };
@@ -62,6 +81,7 @@ export class BankPullStep implements RunPullStep {
         timeoutMs: this.config.pull.timeoutMs,
         retries: this.config.pull.retries,
         maxPages: this.config.pull.maxPages,
+        signal,
         ...(resume?.resumeUrl ? { resumeFrom: resume.resumeUrl } : {}),
       };
       let next: string | null = null;
@@ -102,7 +122,11 @@ export class BankPullStep implements RunPullStep {
       );
       return { bank_id: bankId, pulled_count: pulled, error: null };
     } catch (err) {
-      const message = storableMessage(err instanceof Error ? err.message : String(err));
+      const message =
+        signal.aborted && !stop?.aborted
+          ? `took longer than PULL_BANK_BUDGET_MS (${this.config.pull.bankBudgetMs} ms) after ` +
+            `${pages} pages; the next run continues the chain`
+          : storableMessage(err instanceof Error ? err.message : String(err));
       this.logger.warn(`run ${runId}: bank ${bankId} pull failed after ${pages} pages: ${message}`);
       await this.saveCursor(bankId, null, message).catch(() => undefined);
       // A resumed chain that fails at once (a bank cursor that expired, say) starts over from
@@ -170,6 +194,12 @@ export class BankPullStep implements RunPullStep {
       [bankId, since, error, FIRST_PULL_LOOKBACK_MS],
     );
   }
+}
+
+/** Aborts at the end of the bank's time budget, or when `stop` aborts. */
+function budget(ms: number, stop: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return stop ? AbortSignal.any([timeout, stop]) : timeout;
 }
 
 function toItem(bankId: string, p: PulledTransaction): IntakeItem {

@@ -6,7 +6,8 @@ import type { RunBankResult } from './reconciliation-run.entity';
  * Implemented by BankPullStep; an interface so runs can be tested with other pull steps.
  */
 export interface RunPullStep {
-  pull(runId: string): Promise<RunBankResult[]>;
+  /** `stop` aborts what is still being pulled (the service is shutting down). */
+  pull(runId: string, stop?: AbortSignal): Promise<RunBankResult[]>;
 }
 
 export const RUN_PULL_STEP = Symbol('RUN_PULL_STEP');

@@ -32,6 +32,8 @@ export class RunsService implements BeforeApplicationShutdown {
   /** Runs of this instance in progress, scheduled or manual (its client may have gone). */
   private readonly inflight = new Set<Promise<unknown>>();
   private closing = false;
+  /** Aborts the bank pulls of runs in progress when the service shuts down. */
+  private readonly stopping = new AbortController();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -73,6 +75,7 @@ export class RunsService implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.stopping.abort(new Error('the service is shutting down'));
     await Promise.allSettled([...this.inflight]);
   }
 
@@ -122,7 +125,7 @@ export class RunsService implements BeforeApplicationShutdown {
       }),
     );
     try {
-      run.banks = await this.pullStep.pull(run.id);
+      run.banks = await this.pullStep.pull(run.id, this.stopping.signal);
       run.pulledCount = run.banks.reduce((n, b) => n + b.pulled_count, 0);
       await this.matchAll(run);
       run.status = 'succeeded';

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ReconcileCron } from '../src/reconciliation/reconcile.cron';
 import { RUN_LOCK_KEY } from '../src/reconciliation/runs.service';
 import { query } from './support/database';
+import { createApiBank } from './support/banks';
 import { startFakeBank, upTransaction, type FakeBank } from './support/fake-bank';
 import { eventually, hmacHex, seedBody } from './support/webhooks';
 
@@ -62,21 +63,10 @@ describe('scheduled fallback: pull missed transactions, then match', () => {
       };
     });
     t = await startTestApp(PULL_ENV);
-    const bank = (id: string, base: string, kind = 'standard', scheme = 'hmac-sha256') =>
-      t.request('POST', '/banks', {
-        headers: admin,
-        json: {
-          id,
-          name: id,
-          signature_scheme: scheme,
-          secrets: [`${id}-secret-123`],
-          api: { kind, base_url: base, token: `${id}-token` },
-        },
-      });
-    expect((await bank('acme', `${acme.url}/v1`)).status).toBe(201);
-    expect((await bank('broken', `${broken.url}/v1`)).status).toBe(201);
-    expect((await bank('slow', `${slow.url}/v1`)).status).toBe(201);
-    expect((await bank('upbank', `${up.url}/api/v1`, 'up', 'up')).status).toBe(201);
+    await createApiBank(t, 'acme', `${acme.url}/v1`);
+    await createApiBank(t, 'broken', `${broken.url}/v1`);
+    await createApiBank(t, 'slow', `${slow.url}/v1`);
+    await createApiBank(t, 'upbank', `${up.url}/api/v1`, 'up');
     const inv = await t.request('POST', '/invoices', {
       headers: admin,
       json: { invoice_number: 'INV-P1', amount_due: '100.00', currency: 'NGN' },
@@ -251,17 +241,7 @@ describe('scheduled fallback: what a bank sends cannot break the run record', ()
     }));
     const t = await startTestApp(PULL_ENV);
     try {
-      const bank = await t.request('POST', '/banks', {
-        headers: admin,
-        json: {
-          id: 'nulnext',
-          name: 'Nul',
-          signature_scheme: 'up',
-          secrets: ['nulnext-secret-1'],
-          api: { kind: 'up', base_url: `${bad.url}/api/v1`, token: 'up:yeah:t' },
-        },
-      });
-      expect(bank.status).toBe(201);
+      await createApiBank(t, 'nulnext', `${bad.url}/api/v1`, 'up');
       const run = await t.request('POST', '/reconcile/run', { headers: admin });
       expect(run.status).toBe(200);
       const [result] = run.body.banks;
@@ -295,17 +275,7 @@ describe('scheduled fallback: a chain longer than one run goes on in the next', 
     });
     const t = await startTestApp({ ...PULL_ENV, PULL_MAX_PAGES: '3' });
     try {
-      const created = await t.request('POST', '/banks', {
-        headers: admin,
-        json: {
-          id: 'long',
-          name: 'Long',
-          signature_scheme: 'hmac-sha256',
-          secrets: ['long-secret-123'],
-          api: { kind: 'standard', base_url: `${bank.url}/v1`, token: 'long-token' },
-        },
-      });
-      expect(created.status).toBe(201);
+      await createApiBank(t, 'long', `${bank.url}/v1`);
       const cursor = async () =>
         (
           await query<{ since: Date; resume_url: string | null; resume_started_at: Date | null }>(
@@ -371,22 +341,8 @@ describe('scheduled fallback: a slow bank within its time budget', () => {
       PULL_BANK_BUDGET_MS: '1000',
     });
     try {
-      for (const [id, bank] of [
-        ['slowpoke', slow],
-        ['quick', quick],
-      ] as const) {
-        const created = await t.request('POST', '/banks', {
-          headers: admin,
-          json: {
-            id,
-            name: id,
-            signature_scheme: 'hmac-sha256',
-            secrets: [`${id}-secret-123`],
-            api: { kind: 'standard', base_url: `${bank.url}/v1`, token: `${id}-token` },
-          },
-        });
-        expect(created.status).toBe(201);
-      }
+      await createApiBank(t, 'slowpoke', `${slow.url}/v1`);
+      await createApiBank(t, 'quick', `${quick.url}/v1`);
       const run = await t.request('POST', '/reconcile/run', { headers: admin });
       expect(run.status).toBe(200);
       const byBank = Object.fromEntries(

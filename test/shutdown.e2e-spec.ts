@@ -1,5 +1,6 @@
 import { ReconcileCron } from '../src/reconciliation/reconcile.cron';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { createApiBank } from './support/banks';
 import { query } from './support/database';
 import { startFakeBank, type FakeBank } from './support/fake-bank';
 import { eventually } from './support/webhooks';
@@ -9,17 +10,7 @@ const admin = bearer(ADMIN_KEY);
 /** A bank whose API is slow enough that a run is still pulling when the shutdown begins. */
 async function slowBank(t: TestApp): Promise<FakeBank> {
   const bank = await startFakeBank(() => ({ json: { data: [], next_cursor: null }, delayMs: 800 }));
-  const created = await t.request('POST', '/banks', {
-    headers: admin,
-    json: {
-      id: 'slowbank',
-      name: 'Slow',
-      signature_scheme: 'hmac-sha256',
-      secrets: ['slow-secret-123'],
-      api: { kind: 'standard', base_url: `${bank.url}/v1`, token: 'tok' },
-    },
-  });
-  expect(created.status).toBe(201);
+  await createApiBank(t, 'slowbank', `${bank.url}/v1`);
   return bank;
 }
 

@@ -38,6 +38,16 @@ function invoice(number: string, overrides: Partial<LockedInvoice> = {}): Locked
   };
 }
 
+/** Transaction a's live allocation m1 of 600 to INV-1. */
+const liveMatch = (): ExistingMatch => ({
+  id: 'm1',
+  transaction_id: 'a',
+  invoice_id: 'inv-INV-1',
+  amount: '600.0000',
+  live: true,
+  blocking: false,
+});
+
 describe('MatchLedger', () => {
   it('lets later transactions of a batch see what earlier ones allocated', () => {
     const ledger = new MatchLedger([tx('a'), tx('b')], [invoice('INV-1')], []);
@@ -77,19 +87,11 @@ describe('MatchLedger', () => {
   });
 
   it('re-allocates a pair the system reversed (the bank changed the amount), not one a person did', () => {
-    const live = (): ExistingMatch => ({
-      id: 'm1',
-      transaction_id: 'a',
-      invoice_id: 'inv-INV-1',
-      amount: '600.0000',
-      live: true,
-      blocking: false,
-    });
     const ledger = (): MatchLedger =>
       new MatchLedger(
         [tx('a', { unallocated_amount: '0.0000' })],
         [invoice('INV-1', { amount_paid: '600.0000', status: 'partially_paid' })],
-        [live()],
+        [liveMatch()],
       );
     const bySystem = ledger();
     bySystem.reverse('m1', SYSTEM, 'amount changed by the bank');
@@ -102,14 +104,7 @@ describe('MatchLedger', () => {
   });
 
   it('reverses a live allocation back onto both sides', () => {
-    const live: ExistingMatch = {
-      id: 'm1',
-      transaction_id: 'a',
-      invoice_id: 'inv-INV-1',
-      amount: '600.0000',
-      live: true,
-      blocking: false,
-    };
+    const live = liveMatch();
     const ledger = new MatchLedger(
       [tx('a', { unallocated_amount: '0.0000' })],
       [invoice('INV-1', { amount_paid: '600.0000', status: 'partially_paid' })],

@@ -261,6 +261,53 @@ describe('Up bank deliveries', () => {
     expect(fetched).toHaveLength(ids.length);
   }, 30_000);
 
+  it('a run fetches stale holds again: a lost settlement is caught, a hold still held emits nothing', async () => {
+    const settled = 'tx-lost-settle';
+    const stillHeld = 'tx-still-held';
+    for (const id of [settled, stillHeld]) {
+      resources.set(id, upTransaction(id, { value: '30.00', status: 'HELD' }));
+      await deliver(
+        upEvent(`evt-${id}`, 'TRANSACTION_CREATED', id, `${up.url}/api/v1/transactions/${id}`),
+      );
+      await waitFor(id, 'PROCESSED');
+    }
+    // Settled at the bank, and its TRANSACTION_SETTLED webhook never arrives. Both were last
+    // looked at over an hour ago.
+    resources.set(settled, upTransaction(settled, { value: '25.00', status: 'SETTLED' }));
+    await query(
+      t.databaseUrl,
+      `UPDATE transactions SET updated_at = now() - interval '2 hours'
+        WHERE external_id = ANY($1)`,
+      [[settled, stillHeld]],
+    );
+    const events = async (id: string) =>
+      (
+        await query(
+          t.databaseUrl,
+          `SELECT 1 FROM outbox_events
+            WHERE type = 'transaction.processed' AND data->>'external_id' = $1`,
+          [id],
+        )
+      ).length;
+    const heldEventsBefore = await events(stillHeld);
+    const fetchesBefore = up.requests.filter((r) => r.path.endsWith(`/${stillHeld}`)).length;
+    // The run's pull of this bank fails (the fake serves no list), the re-check does not.
+    await t.request('POST', '/reconcile/run', { headers: bearer(ADMIN_KEY) });
+    const done = await eventually(async () => {
+      const tx = await txByExternal(settled);
+      return tx?.bank_status === 'SETTLED' && tx.status === 'PROCESSED' ? tx : undefined;
+    });
+    expect(done).toMatchObject({ amount: '25.00', unallocated_amount: '25.00' });
+    await eventually(async () =>
+      up.requests.filter((r) => r.path.endsWith(`/${stillHeld}`)).length > fetchesBefore &&
+      (await txByExternal(stillHeld))?.status === 'PROCESSED'
+        ? true
+        : undefined,
+    );
+    expect(await txByExternal(stillHeld)).toMatchObject({ bank_status: 'HELD', amount: '30.00' });
+    expect(await events(stillHeld)).toBe(heldEventsBefore);
+  });
+
   it('voids a transaction on TRANSACTION_DELETED and never revives it', async () => {
     resources.set('tx-del', upTransaction('tx-del', { status: 'HELD' }));
     await deliver(

@@ -15,6 +15,8 @@ import type { RunPullStep } from './run-pull-step';
 export const PULL_OVERLAP_MS = 15 * 60_000;
 /** Banks pulled at the same time: their pages share the group-committed write path. */
 const BANKS_AT_ONCE = 4;
+/** Up holds re-checked per bank per run. */
+const HOLD_RECHECK_BATCH = 500;
 /** A bank pulled for the first time: how far back to look. */
 export const FIRST_PULL_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -69,6 +71,7 @@ export class BankPullStep implements RunPullStep {
     try {
       const bank = await this.banks.resolve(bankId);
       if (!bank?.api) return { bank_id: bankId, pulled_count: 0, error: 'no API configured' };
+      if (bank.api.kind === 'up') await this.recheckHolds(runId, bankId);
       const cursor = await this.cursor(bankId, startedAt);
       // A chain a previous run could not finish goes on where it stopped, unless the bank's
       // base_url has changed since (its links would be refused): then it starts again.
@@ -152,6 +155,29 @@ export class BankPullStep implements RunPullStep {
       resumeUrl: row?.resume_url ?? null,
       resumeStartedAt: row?.resume_started_at ?? null,
     };
+  }
+
+  /**
+   * Up lists transactions by creation time, so a hold that settles (or is deleted) later is not
+   * in any later pull: if its webhook is lost, only fetching it again tells. Holds not looked at
+   * for an hour go back to the worker for a fetch (a bounded batch a run); one still HELD changes
+   * nothing and emits nothing, one settled is updated and matched, one gone (404) fails visibly.
+   */
+  private async recheckHolds(runId: string, bankId: string): Promise<void> {
+    const [, requeued] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE transactions
+          SET needs_fetch = true, status = 'PENDING', attempts = 0, next_attempt_at = now(),
+              updated_at = now()
+        WHERE id IN (SELECT id FROM transactions
+                      WHERE bank_id = $1 AND bank_status = 'HELD' AND status = 'PROCESSED'
+                        AND NOT void_requested AND updated_at < now() - interval '1 hour'
+                      ORDER BY updated_at LIMIT $2)`,
+      [bankId, HOLD_RECHECK_BATCH],
+    );
+    // The worker finds them when it next polls (within a second).
+    if (requeued > 0) {
+      this.logger.log(`run ${runId}: bank ${bankId}: ${requeued} holds queued to be fetched again`);
+    }
   }
 
   private async clearResume(bankId: string): Promise<void> {

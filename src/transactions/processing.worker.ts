@@ -160,18 +160,30 @@ export class ProcessingWorker extends BackgroundLoop {
       const [updated] = await this.dataSource.query<Array<{ direction: string }>>(
         // What is not allocated is the (new) amount less the live allocations; those were
         // reversed above if the amount changed (a card hold often settles for another amount).
-        `WITH done AS (UPDATE transactions
+        // A fetch that finds nothing new (a hold re-checked while still HELD, a repeated
+        // CREATED) changes no field and emits no second transaction.processed.
+        `WITH before AS (
+           SELECT processed_at IS NULL
+                  OR amount IS DISTINCT FROM $2::numeric OR currency IS DISTINCT FROM $3
+                  OR direction IS DISTINCT FROM $4 OR occurred_at IS DISTINCT FROM $5::timestamptz
+                  OR reference IS DISTINCT FROM $6 OR description IS DISTINCT FROM $7
+                  OR raw_text IS DISTINCT FROM $8 OR bank_status IS DISTINCT FROM $9 AS changed
+             FROM transactions WHERE id = $1),
+         done AS (UPDATE transactions
             SET amount = $2, currency = $3, direction = $4, occurred_at = $5, reference = $6,
                 description = $7, raw_text = $8, bank_status = $9,
                 unallocated_amount = $2::numeric - COALESCE(
                   (SELECT sum(m.amount) FROM transaction_matches m
                     WHERE m.transaction_id = $1 AND m.reversed_at IS NULL), 0),
-                needs_fetch = false, status = 'PROCESSED', processed_at = now(),
+                needs_fetch = false, status = 'PROCESSED',
+                processed_at = CASE WHEN (SELECT changed FROM before) THEN now()
+                                    ELSE transactions.processed_at END,
                 updated_at = now(), last_error = NULL
           WHERE id = $1 AND status = 'PENDING' AND NOT void_requested
           RETURNING direction, bank_sync_transaction_json(transactions) AS json),
          outbox AS (INSERT INTO outbox_events (id, type, data)
-                    SELECT gen_random_uuid(), 'transaction.processed', json FROM done)
+                    SELECT gen_random_uuid(), 'transaction.processed', json FROM done
+                     WHERE (SELECT changed FROM before))
          SELECT direction FROM done`,
         [
           row.id,

@@ -1,14 +1,14 @@
+/** A flush's result for one item that failed alone: that item's caller gets `error`. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Group commit: callers submit one item each and wait for their own result, while the items
  * that arrive during a flush are written together by the next one. Under load this turns
  * hundreds of single-row transactions into a few multi-row ones (one fsync each); when idle,
  * an item is flushed at once, alone, with no added delay.
  */
-/** A flush's result for one item that failed alone: that item's caller gets `error`. */
-export class ItemFailure {
-  constructor(readonly error: unknown) {}
-}
-
 export class GroupCommitter<T, R> {
   private queue: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
   private inflight = 0;

@@ -34,53 +34,6 @@ const PROBLEM: SchemaObject = {
   },
 };
 
-/** Up's webhook event, as far as the service reads it (Up's v1/openapi.json has all of it). */
-const UP_WEBHOOK_EVENT: SchemaObject = {
-  type: 'object',
-  description:
-    "An `up` bank's delivery: Up's webhook event. The event id is `data.id`; the transaction " +
-    'is fetched from Up through `relationships.transaction.links.related`.',
-  required: ['data'],
-  properties: {
-    data: {
-      type: 'object',
-      required: ['type', 'id', 'attributes'],
-      properties: {
-        type: { type: 'string', example: 'webhook-events' },
-        id: { type: 'string', description: 'The event id' },
-        attributes: {
-          type: 'object',
-          properties: {
-            eventType: {
-              type: 'string',
-              enum: ['PING', 'TRANSACTION_CREATED', 'TRANSACTION_SETTLED', 'TRANSACTION_DELETED'],
-            },
-            createdAt: { type: 'string', format: 'date-time' },
-          },
-        },
-        relationships: {
-          type: 'object',
-          properties: {
-            transaction: {
-              type: 'object',
-              properties: {
-                data: {
-                  type: 'object',
-                  properties: { type: { type: 'string' }, id: { type: 'string' } },
-                },
-                links: {
-                  type: 'object',
-                  properties: { related: { type: 'string', format: 'uri' } },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
 const STANDARD_ERRORS: Record<number, string> = {
   400: 'Invalid input; `errors` lists each field',
   401: 'No valid staff API key (Authorization: Bearer <key>)',
@@ -99,13 +52,12 @@ function addError(op: OperationObject, status: number): void {
  * does: every error answer as problem+json (the `Problem` schema), 401 and 403 on staff routes
  * with the least role that may call each one (from `@MinRole`, as `x-min-role` and in the
  * description; undecorated routes need admin), 400 where there is input, 404 where a path
- * names a resource, path ids as uuids or bank slugs, and the Up webhook body.
+ * names a resource, and path ids as uuids or bank slugs.
  */
 export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   const schemas = (doc.components ??= {}).schemas ?? (doc.components.schemas = {});
   schemas.ProblemField = PROBLEM_FIELD;
   schemas.Problem = PROBLEM;
-  schemas.UpWebhookEvent = UP_WEBHOOK_EVENT;
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
@@ -140,21 +92,6 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
             'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
           };
         }
-      }
-      if (path === '/webhooks/{bankId}/transactions' && method === 'post') {
-        op.requestBody = {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                oneOf: [
-                  { $ref: '#/components/schemas/SeedWebhookBodyDto' },
-                  { $ref: '#/components/schemas/UpWebhookEvent' },
-                ],
-              },
-            },
-          },
-        };
       }
     }
   }

@@ -1,8 +1,8 @@
-import { parseDateTime } from './timestamps';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ProblemException } from './problem';
+import { parseDateTime } from './timestamps';
 
 export interface Page<T> {
   data: T[];

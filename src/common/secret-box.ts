@@ -33,13 +33,13 @@ export class SecretBox {
     private readonly key: Buffer | null,
     decryptionKeys: readonly Buffer[] = [],
   ) {
-    for (const k of [...(key ? [key] : []), ...decryptionKeys]) {
-      if (k.length !== 32) throw new SecretKeyError('the secrets key must be 32 bytes');
-    }
     if (!key && decryptionKeys.length > 0) {
       throw new SecretKeyError('SECRETS_DECRYPTION_KEYS needs SECRETS_ENCRYPTION_KEY');
     }
-    this.openers = [...(key ? [key] : []), ...decryptionKeys];
+    this.openers = key ? [key, ...decryptionKeys] : [];
+    if (this.openers.some((k) => k.length !== 32)) {
+      throw new SecretKeyError('the secrets key must be 32 bytes');
+    }
   }
 
   get encrypts(): boolean {

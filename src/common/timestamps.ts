@@ -8,6 +8,12 @@ function daysIn(year: number, month: number): number {
   return month === 2 && leap ? 29 : DAYS[month - 1];
 }
 
+/** An instant PostgreSQL can store and print as ISO 8601: years 0001–9999 in UTC. */
+export function storableInstant(at: Date): boolean {
+  const year = at.getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
 /**
  * An RFC 3339 date-time with a zone (`2026-02-27T12:00:00Z`, `…+01:00`), or null. Every field
  * must be in range (`Date.parse` rolls 2026-02-30 over to March 2), and the instant must be a
@@ -22,6 +28,5 @@ export function parseDateTime(value: string): Date | null {
   if (hour > 23 || minute > 59 || second > 59) return null;
   if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return null;
   const at = new Date(value);
-  const utcYear = at.getUTCFullYear();
-  return utcYear >= 1 && utcYear <= 9999 ? at : null;
+  return storableInstant(at) ? at : null;
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { isSealed, SEALED_PREFIX, SecretKeyError, type SecretBox } from '../common/secret-box';
+import { returning } from './sql';
 
 /** Every column that holds a secret the service reads back (entity columns with secretColumn). */
 const SECRET_COLUMNS = [
@@ -10,9 +11,7 @@ const SECRET_COLUMNS = [
 
 /** Runs a one-row UPDATE; 1 if it changed the row, 0 if another instance got there first. */
 async function rewrite(dataSource: DataSource, sql: string, params: unknown[]): Promise<number> {
-  // TypeORM answers an UPDATE with [rows, rowCount].
-  const [, count] = await dataSource.query<[unknown[], number]>(sql, params);
-  return count;
+  return (await returning(dataSource, `${sql} RETURNING id`, params)).length;
 }
 
 /** What the start-up pass changed: plaintext rows encrypted, and rows moved to the current key. */

@@ -21,6 +21,7 @@ import type {
   InvoiceWithAllocationsDto,
 } from './invoices.dto';
 import { toInvoiceDto } from './invoices.mapper';
+import { storableInstant } from '../common/timestamps';
 
 @Injectable()
 export class InvoicesService {
@@ -134,9 +135,5 @@ export class InvoicesService {
 /** A real date PostgreSQL can store: it has no year 0. */
 function isCalendarDate(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`);
-  return (
-    !Number.isNaN(date.getTime()) &&
-    date.toISOString().slice(0, 10) === value &&
-    date.getUTCFullYear() >= 1
-  );
+  return storableInstant(date) && date.toISOString().slice(0, 10) === value;
 }

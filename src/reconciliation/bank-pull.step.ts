@@ -1,10 +1,11 @@
-import { isWithinBaseUrl } from '../banks/up-client';
-import { storableMessage } from '../common/storable-text';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
+import { isWithinBaseUrl } from '../banks/up-client';
+import { storableMessage } from '../common/storable-text';
+import { returning } from '../database/sql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { pullTransactions, type PulledTransaction } from '../banks/pull/pull-client';
 import { IntakeService, type IntakeItem } from '../webhooks/intake.service';
@@ -164,16 +165,20 @@ export class BankPullStep implements RunPullStep {
    * nothing and emits nothing, one settled is updated and matched, one gone (404) fails visibly.
    */
   private async recheckHolds(runId: string, bankId: string): Promise<void> {
-    const [, requeued] = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE transactions
-          SET needs_fetch = true, status = 'PENDING', attempts = 0, next_attempt_at = now(),
-              updated_at = now()
-        WHERE id IN (SELECT id FROM transactions
-                      WHERE bank_id = $1 AND bank_status = 'HELD' AND status = 'PROCESSED'
-                        AND NOT void_requested AND updated_at < now() - interval '1 hour'
-                      ORDER BY updated_at LIMIT $2)`,
-      [bankId, HOLD_RECHECK_BATCH],
-    );
+    const requeued = (
+      await returning(
+        this.dataSource,
+        `UPDATE transactions
+            SET needs_fetch = true, status = 'PENDING', attempts = 0, next_attempt_at = now(),
+                updated_at = now()
+          WHERE id IN (SELECT id FROM transactions
+                        WHERE bank_id = $1 AND bank_status = 'HELD' AND status = 'PROCESSED'
+                          AND NOT void_requested AND updated_at < now() - interval '1 hour'
+                        ORDER BY updated_at LIMIT $2)
+          RETURNING id`,
+        [bankId, HOLD_RECHECK_BATCH],
+      )
+    ).length;
     // The worker finds them when it next polls (within a second).
     if (requeued > 0) {
       this.logger.log(`run ${runId}: bank ${bankId}: ${requeued} holds queued to be fetched again`);

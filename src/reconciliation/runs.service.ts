@@ -31,8 +31,7 @@ export class RunsService implements BeforeApplicationShutdown {
   private readonly engine: MatchEngine;
   /** Runs of this instance in progress, scheduled or manual (its client may have gone). */
   private readonly inflight = new Set<Promise<unknown>>();
-  private closing = false;
-  /** Aborts the bank pulls of runs in progress when the service shuts down. */
+  /** Aborted when the service shuts down: no new run, and the runs in progress stop. */
   private readonly stopping = new AbortController();
 
   constructor(
@@ -49,7 +48,7 @@ export class RunsService implements BeforeApplicationShutdown {
    * dedicated connection for the whole run, and a unique index on the running row.
    */
   run(trigger: RunTrigger, startedBy: string | null): Promise<RunDto> {
-    if (this.closing) {
+    if (this.stopping.signal.aborted) {
       return Promise.reject(
         new ProblemException(
           HttpStatus.SERVICE_UNAVAILABLE,
@@ -74,7 +73,6 @@ export class RunsService implements BeforeApplicationShutdown {
    * `running`. What it did not reach, the next run matches.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.closing = true;
     this.stopping.abort(new Error('the service is shutting down'));
     await Promise.allSettled([...this.inflight]);
   }
@@ -165,7 +163,7 @@ export class RunsService implements BeforeApplicationShutdown {
     let latest: Promise<BatchResult> | null = null;
     try {
       for (;;) {
-        if (this.closing) {
+        if (this.stopping.signal.aborted) {
           throw new Error('stopped: the service is shutting down; the next run matches the rest');
         }
         const page: Array<{ id: string; created_at: Date }> = await this.dataSource.query(

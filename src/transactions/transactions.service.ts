@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
+import { storableInstant } from '../common/timestamps';
 import { TransactionEntity } from './transaction.entity';
 import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
 import { WorkSignal } from './work-signal';
@@ -77,8 +78,7 @@ export class TransactionsService {
  */
 function instant(field: string, value: string): Date {
   const at = new Date(value);
-  const year = at.getUTCFullYear();
-  if (Number.isNaN(at.getTime()) || year < 1 || year > 9999) {
+  if (!storableInstant(at)) {
     throw validationProblem([
       {
         field,

@@ -1,6 +1,6 @@
 import { isCurrency, parseAmount } from '../common/money';
 import type { ProblemField } from '../common/problem';
-import { storableText } from '../common/storable-text';
+import { storableText, UNSTORABLE_TEXT } from '../common/storable-text';
 import { parseDateTime } from '../common/timestamps';
 import type { Direction } from '../transactions/transaction.entity';
 
@@ -23,8 +23,7 @@ const MAX_ID = 200;
 const MAX_TEXT = 2000;
 // PostgreSQL text cannot hold U+0000, nor an unpaired UTF-16 surrogate (JSON can write one as
 // "\ud800"); let through, either would fail the whole group-commit batch.
-const NUL_MESSAGE = (field: string): string =>
-  `${field} must be Unicode text without U+0000 (NUL) or an unpaired surrogate such as \\ud800`;
+const NUL_MESSAGE = (field: string): string => `${field} ${UNSTORABLE_TEXT} such as \\ud800`;
 
 function optionalText(
   body: Record<string, unknown>,

@@ -15,6 +15,7 @@ import {
   ApiParam,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Public } from '../auth/roles.decorator';
 import type { IntakeOutcome, WebhookRequest } from './delivery';
@@ -22,7 +23,7 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
 import { BankRateLimitGuard, ClientRateLimitGuard } from './webhook-rate-limit';
-import { SeedWebhookBodyDto, WebhookAckDto } from './webhooks.dto';
+import { SeedWebhookBodyDto, UP_WEBHOOK_EVENT_SCHEMA, WebhookAckDto } from './webhooks.dto';
 
 const DOC_RESPONSES = [
   ApiResponse({ status: 202, type: WebhookAckDto, description: 'first delivery, committed' }),
@@ -113,7 +114,11 @@ export class WebhooksController {
       "or Up's webhook event for up banks. Signed over the exact raw bytes.",
   })
   @ApiParam({ name: 'bankId', example: 'acme' })
-  @ApiBody({ type: SeedWebhookBodyDto })
+  @ApiBody({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(SeedWebhookBodyDto) }, UP_WEBHOOK_EVENT_SCHEMA],
+    },
+  })
   @decorate(...DOC_RESPONSES, ...DOC_HEADERS)
   receive(@Req() req: WebhookRequest): Promise<IntakeOutcome> {
     return this.intake.accept(req.delivery!);

@@ -24,3 +24,50 @@ export class WebhookAckDto {
   @ApiProperty({ example: 'accepted' }) status!: string;
   @ApiProperty({ example: false }) deduped!: boolean;
 }
+
+/** Up's webhook event, as far as the service reads it (Up's v1/openapi.json has all of it). */
+export const UP_WEBHOOK_EVENT_SCHEMA = {
+  type: 'object',
+  description:
+    "An `up` bank's delivery: Up's webhook event. The event id is `data.id`; the transaction " +
+    'is fetched from Up through `relationships.transaction.links.related`.',
+  required: ['data'],
+  properties: {
+    data: {
+      type: 'object',
+      required: ['type', 'id', 'attributes'],
+      properties: {
+        type: { type: 'string', example: 'webhook-events' },
+        id: { type: 'string', description: 'The event id' },
+        attributes: {
+          type: 'object',
+          properties: {
+            eventType: {
+              type: 'string',
+              enum: ['PING', 'TRANSACTION_CREATED', 'TRANSACTION_SETTLED', 'TRANSACTION_DELETED'],
+            },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        relationships: {
+          type: 'object',
+          properties: {
+            transaction: {
+              type: 'object',
+              properties: {
+                data: {
+                  type: 'object',
+                  properties: { type: { type: 'string' }, id: { type: 'string' } },
+                },
+                links: {
+                  type: 'object',
+                  properties: { related: { type: 'string', format: 'uri' } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

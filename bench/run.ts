@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { drawChart } from './chart';
+import { latencyBench } from './latency';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
 import {
   type Child,
@@ -849,6 +850,7 @@ function table(rows: string[][]): string {
 const ratio = (a: number, b: number | null): number | null => (b && b > 0 ? round(a / b, 3) : null);
 
 async function main(): Promise<void> {
+  if (option('part') === 'latency') return latencyBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

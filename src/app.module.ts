@@ -7,6 +7,7 @@ import { BanksModule } from './banks/banks.module';
 import { LoadGauge } from './common/load-gauge';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source-options';
+import { Wakeups } from './database/wakeups';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
@@ -55,8 +56,8 @@ export class AppModule {
         ReconciliationModule,
         StatsModule,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, LoadGauge],
-      exports: [APP_CONFIG, LoadGauge],
+      providers: [{ provide: APP_CONFIG, useValue: config }, LoadGauge, Wakeups],
+      exports: [APP_CONFIG, LoadGauge, Wakeups],
       global: true,
     };
   }

@@ -51,6 +51,29 @@ describe('LoadGauge', () => {
     expect(g.isBusy()).toBe(false);
   });
 
+  it('is saturated near the most it has answered, not by a steady stream below it', () => {
+    const g = new FakeGauge();
+    g.isBusy();
+    const window = (deliveries: number, busy = 0.95): boolean => {
+      g.pass(250, busy);
+      for (let i = 0; i < deliveries; i++) g.delivered();
+      return g.isBusy();
+    };
+    // A burst: as fast as the instance answers.
+    expect(window(1000)).toBe(true);
+    expect(window(900)).toBe(true);
+    // Then a steady 60 % of that, with the background work keeping the loop as busy.
+    for (let i = 0; i < 20; i++) expect(window(600)).toBe(false);
+    // Just below the share that counts as a burst, and at it.
+    expect(window(770)).toBe(false);
+    expect(window(810)).toBe(true);
+    // Ten quiet minutes later the old peak has faded: the same 600 a window is a burst now
+    // (a slower host, or heavier deliveries, is learned again).
+    g.pass(600_000, 0.05);
+    g.isBusy();
+    expect(window(600)).toBe(true);
+  });
+
   it('is busy for as long as a reconciliation run is in progress', () => {
     const g = new FakeGauge();
     const end = g.runStarted();

@@ -6,10 +6,22 @@ const WINDOW_MS = 250;
 const BUSY_UTILIZATION = 0.7;
 /** Deliveries per window below which the instance is not under a burst (~100/s). */
 const MIN_DELIVERIES = 25;
+/**
+ * Deliveries in a window at least this share of the most this instance has answered in one: it
+ * is answering as fast as it can, which is what a burst above its capacity looks like. A steady
+ * stream below capacity is not a burst, however busy the background work keeps the loop.
+ */
+const PEAK_SHARE = 0.8;
+/** The most answered decays by this factor per window (half in ~3.5 min): a slower host or a
+ * heavier mix of deliveries is learned again. */
+const PEAK_DECAY = 0.9992;
 
 /**
  * Whether this instance is busy with foreground work right now: saturated by webhook
- * deliveries, or running a reconciliation. Background loops ask it before each batch: while
+ * deliveries (its loop busy and deliveries arriving at about the most it has ever answered), or
+ * running a reconciliation. The loop's business alone says little: the background work itself
+ * keeps it busy at a fraction of the intake's capacity, and deferring it there starved the
+ * pipeline (time to money, bench/RESULTS.md). Background loops ask it before each batch: while
  * banks are being answered as fast as the process can, a batch of processing or relaying would
  * only make those answers slower (and banks that time out retry, which adds load); during a
  * run, the relay's work on the events the run writes would only make the run slower. The queues
@@ -23,6 +35,7 @@ export class LoadGauge {
   private deliveries = 0;
   private saturated = false;
   private runs = 0;
+  private peak = 0;
 
   /** Counts one webhook delivery received. */
   delivered(): void {
@@ -51,8 +64,17 @@ export class LoadGauge {
       const next = this.utilization();
       const busy = next.active - this.sample.active;
       const total = busy + next.idle - this.sample.idle;
+      // Per window of WINDOW_MS, so that a long gap between two looks compares like with like.
+      const perWindow = (this.deliveries * WINDOW_MS) / (now - this.sampledAt);
+      this.peak = Math.max(
+        perWindow,
+        this.peak * PEAK_DECAY ** ((now - this.sampledAt) / WINDOW_MS),
+      );
       this.saturated =
-        total > 0 && busy / total >= BUSY_UTILIZATION && this.deliveries >= MIN_DELIVERIES;
+        total > 0 &&
+        busy / total >= BUSY_UTILIZATION &&
+        perWindow >= MIN_DELIVERIES &&
+        perWindow >= PEAK_SHARE * this.peak;
       this.sample = next;
       this.sampledAt = now;
       this.deliveries = 0;

@@ -111,6 +111,20 @@ class EnvironmentSchema {
   @Max(60_000, { message: 'BACKGROUND_MAX_DEFER_MS must be at most 60000' })
   BACKGROUND_MAX_DEFER_MS = 5000;
 
+  /** Unset: each background loop's own poll (0.5-1 s); wake-ups make polls the fallback only. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({
+    message: 'BACKGROUND_POLL_MS must be a whole number of milliseconds from 50 to 3600000',
+  })
+  @Min(50, {
+    message: 'BACKGROUND_POLL_MS must be a whole number of milliseconds from 50 to 3600000',
+  })
+  @Max(3_600_000, {
+    message: 'BACKGROUND_POLL_MS must be a whole number of milliseconds from 50 to 3600000',
+  })
+  BACKGROUND_POLL_MS?: number;
+
   @Transform(toInt)
   @IsInt({ message: 'INTAKE_TIMEOUT_MS must be a whole number of milliseconds' })
   @Min(100, { message: 'INTAKE_TIMEOUT_MS must be at least 100' })
@@ -195,6 +209,8 @@ export interface AppConfig {
   workerEnabled: boolean;
   /** How long a background batch may wait while webhook intake saturates the instance. */
   backgroundMaxDeferMs: number;
+  /** Every background loop's idle poll; null: each loop's own. */
+  backgroundPollMs: number | null;
   /** How long the intake statement may take before the delivery is answered 503. */
   intakeTimeoutMs: number;
   processing: { maxAttempts: number; backoffMs: number; leaseMs: number };
@@ -278,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     workerEnabled: schema.WORKER_ENABLED === 'true',
     backgroundMaxDeferMs: schema.BACKGROUND_MAX_DEFER_MS,
+    backgroundPollMs: schema.BACKGROUND_POLL_MS ?? null,
     intakeTimeoutMs: schema.INTAKE_TIMEOUT_MS,
     processing: {
       maxAttempts: schema.PROCESSING_MAX_ATTEMPTS,

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { DeliverySignal } from './delivery-signal';
 import { DeliveryWorker } from './delivery.worker';
 import { EVENT_SINKS } from './event-sink';
 import { OutboxRelay } from './outbox.relay';
@@ -11,7 +10,6 @@ import { WebhookSink } from './webhook.sink';
 @Module({
   controllers: [SubscriptionsController],
   providers: [
-    DeliverySignal,
     SubscriptionsService,
     WebhookSink,
     // A message-bus sink is one more class here and one more entry in this list.

@@ -1,15 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, pollMs, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { WorkSignal } from '../transactions/work-signal';
+import { Wakeups } from '../database/wakeups';
 import { MetricsService } from '../metrics/metrics.service';
 import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
 
 const BATCH = 500;
 const IDLE_POLL_MS = 500;
+/** Under a stream of events, let a batch gather for at most this long (bench/RESULTS.md). */
+const LINGER_MS = 25;
 
 /**
  * Moves outbox events to the sinks. Rows are claimed with FOR UPDATE SKIP LOCKED, so several
@@ -20,6 +22,7 @@ const IDLE_POLL_MS = 500;
 export class OutboxRelay extends BackgroundLoop {
   protected readonly logger = new Logger('OutboxRelay');
   private readonly relayed;
+  private readonly waited;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -27,9 +30,19 @@ export class OutboxRelay extends BackgroundLoop {
     @Inject(EVENT_SINKS) private readonly sinks: EventSink[],
     metrics: MetricsService,
     gauge: LoadGauge,
+    private readonly wakeups: Wakeups,
   ) {
-    // Polled: events are written by many statements; a wake-up from each is not worth it.
-    super(config.workerEnabled, new WorkSignal(), IDLE_POLL_MS, BATCH, 100, yieldTo(gauge, config));
+    // Woken after the commits that write events on the way to money (intake's processing and
+    // matching); the poll finds the rest (staff changes, runs).
+    super(
+      config.workerEnabled,
+      wakeups.outbox,
+      pollMs(config, IDLE_POLL_MS),
+      BATCH,
+      LINGER_MS,
+      yieldTo(gauge, config),
+    );
+    this.waited = metrics.pipelineWait();
     this.relayed = metrics.counter(
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',
@@ -39,11 +52,13 @@ export class OutboxRelay extends BackgroundLoop {
 
   /** Relays one batch; returns its size. */
   async tick(): Promise<number> {
-    const columns = this.sinks.some((s) => s.needsData)
-      ? 'id, type, data, created_at'
-      : 'id, type, created_at';
+    const columns =
+      (this.sinks.some((s) => s.needsData)
+        ? 'id, type, data, created_at'
+        : 'id, type, created_at') +
+      ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
     const events = await this.dataSource.transaction(async (m) => {
-      const batch = await m.query<OutboxEvent[]>(
+      const batch = await m.query<Array<OutboxEvent & { waited_s: number }>>(
         `SELECT ${columns} FROM outbox_events
           WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [BATCH],
@@ -55,7 +70,12 @@ export class OutboxRelay extends BackgroundLoop {
       ]);
       return batch;
     });
-    for (const e of events) this.relayed.inc({ type: e.type });
+    for (const e of events) {
+      this.relayed.inc({ type: e.type });
+      this.waited.observe({ stage: 'relayed' }, e.waited_s);
+    }
+    // Committed: the deliveries the sinks wrote can be sent now, by whichever instance.
+    if (events.length > 0) this.wakeups.deliveries.notify();
     return events.length;
   }
 }

@@ -6,7 +6,7 @@ import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
 import { MetricsService } from '../metrics/metrics.service';
-import { WorkSignal } from '../transactions/work-signal';
+import { WorkSignal } from '../common/work-signal';
 
 const BATCH = 1000;
 const HOURLY_MS = 3_600_000;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Wakeups } from '../database/wakeups';
 import { returning } from '../database/sql';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
@@ -15,7 +16,6 @@ import type {
   SubscriptionDto,
   UpdateSubscriptionDto,
 } from './subscriptions.dto';
-import { DeliverySignal } from './delivery-signal';
 
 const DEFAULT_OVERLAP_S = 86_400;
 
@@ -46,7 +46,7 @@ export class SubscriptionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly signal: DeliverySignal,
+    private readonly wakeups: Wakeups,
   ) {}
 
   async create(dto: CreateSubscriptionDto): Promise<SubscriptionCreatedDto> {
@@ -195,7 +195,7 @@ export class SubscriptionsService {
         'Only dead-lettered deliveries can be retried',
       );
     }
-    this.signal.notify();
+    this.wakeups.deliveries.notify();
   }
 
   private async find(id: string, includeDeleted = false): Promise<SubscriptionEntity> {

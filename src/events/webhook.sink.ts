@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { DeliverySignal } from './delivery-signal';
 import type { EventSink, OutboxEvent } from './event-sink';
 
 /** Fans events out to one delivery row per matching subscription; DeliveryWorker sends them. */
@@ -10,22 +9,18 @@ export class WebhookSink implements EventSink {
   readonly name = 'webhooks';
   readonly needsData = false;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly signal: DeliverySignal,
-  ) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async publish(m: EntityManager, events: OutboxEvent[]): Promise<void> {
-    const inserted = await m.query<unknown[]>(
+    // The relay wakes the delivery worker once this transaction has committed.
+    await m.query(
       `INSERT INTO webhook_deliveries (subscription_id, event_id, expires_at)
        SELECT s.id, e.id, now() + make_interval(secs => $3::double precision / 1000)
          FROM unnest($1::uuid[], $2::text[]) AS e(id, type)
          JOIN webhook_subscriptions s
            ON s.enabled AND s.deleted_at IS NULL AND e.type = ANY(s.events)
-       ON CONFLICT (event_id, subscription_id) DO NOTHING
-       RETURNING id`,
+       ON CONFLICT (event_id, subscription_id) DO NOTHING`,
       [events.map((e) => e.id), events.map((e) => e.type), this.config.events.maxAgeMs],
     );
-    if (inserted.length > 0) this.signal.notify();
   }
 }

@@ -34,7 +34,11 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serializati
 export class MatchEngine {
   private readonly logger = new Logger('MatchEngine');
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** @param committed called after each commit: what it wrote includes outbox events. */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly committed: () => void = () => undefined,
+  ) {}
 
   /** Matches the matchable transactions among these ids (any number: chunked). */
   async matchTransactions(ids: string[], runId: string | null = null): Promise<BatchResult> {
@@ -186,7 +190,9 @@ export class MatchEngine {
   private async inTransaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        const result = await this.dataSource.transaction(work);
+        this.committed();
+        return result;
       } catch (err) {
         const code = (err as { driverError?: { code?: string } }).driverError?.code;
         if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw err;

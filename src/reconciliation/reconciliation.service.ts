@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { StaffPrincipal } from '../auth/api-keys.service';
 import { notFound } from '../common/problem';
+import { Wakeups } from '../database/wakeups';
 import type { TransactionMatcher } from '../transactions/transaction-matcher';
 import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { MatchEngine, SYSTEM_ACTOR } from './match-engine';
@@ -29,8 +30,11 @@ import { ReconciliationRunEntity } from './reconciliation-run.entity';
 export class ReconciliationService implements TransactionMatcher {
   private readonly engine: MatchEngine;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.engine = new MatchEngine(dataSource);
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    wakeups: Wakeups,
+  ) {
+    this.engine = new MatchEngine(dataSource, () => wakeups.outbox.notify());
   }
 
   async matchTransactions(transactionIds: string[]): Promise<void> {

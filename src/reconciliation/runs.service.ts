@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { LoadGauge } from '../common/load-gauge';
 import { ProblemException } from '../common/problem';
+import { Wakeups } from '../database/wakeups';
 import { emitEvents } from '../events/outbox';
 import { BATCH_SIZE, MatchEngine, type BatchResult } from './match-engine';
 import { toRunDto } from './reconciliation.mappers';
@@ -38,8 +39,9 @@ export class RunsService implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RUN_PULL_STEP) private readonly pullStep: RunPullStep,
     private readonly gauge: LoadGauge,
+    private readonly wakeups: Wakeups,
   ) {
-    this.engine = new MatchEngine(dataSource);
+    this.engine = new MatchEngine(dataSource, () => wakeups.outbox.notify());
   }
 
   /**

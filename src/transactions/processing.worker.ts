@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
-import { BackgroundLoop, settleAll, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, pollMs, settleAll, yieldTo } from '../common/background-loop';
 import { compareMoney } from '../common/money';
 import { storableMessage } from '../common/storable-text';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { TRANSACTION_MATCHER, type TransactionMatcher } from './transaction-matcher';
-import { WorkSignal } from './work-signal';
+import { Wakeups } from '../database/wakeups';
 
 interface ClaimedRow {
   id: string;
@@ -24,13 +24,15 @@ interface ClaimedRow {
   bank_status: string | null;
   /** Arrived whole and already marked PROCESSED by the claim; else leased for processOne. */
   completed: boolean;
+  /** Seconds from the transaction's intake to this claim (first attempt only, else null). */
+  waited_s: number | null;
 }
 
 const CLAIM_BATCH = 200;
 const IDLE_POLL_MS = 1000;
 const FETCH_CONCURRENCY = 8;
-/** Under a stream of deliveries, let a batch gather for this long (bench/RESULTS.md). */
-const LINGER_MS = 100;
+/** Under a stream of deliveries, let a batch gather for at most this long (bench/RESULTS.md). */
+const LINGER_MS = 25;
 
 /**
  * Background processing. A PENDING transaction whose next_attempt_at has come is claimed with
@@ -44,6 +46,7 @@ export class ProcessingWorker extends BackgroundLoop {
   protected readonly logger = new Logger(ProcessingWorker.name);
   private readonly processed;
   private readonly failures;
+  private readonly waited;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,14 +54,14 @@ export class ProcessingWorker extends BackgroundLoop {
     // Provided by the reconciliation module; optional so intake can run on its own.
     @Optional() @Inject(TRANSACTION_MATCHER) private readonly matcher: TransactionMatcher | null,
     private readonly banks: BanksService,
-    signal: WorkSignal,
+    private readonly wakeups: Wakeups,
     metrics: MetricsService,
     gauge: LoadGauge,
   ) {
     super(
       config.workerEnabled,
-      signal,
-      IDLE_POLL_MS,
+      wakeups.transactions,
+      pollMs(config, IDLE_POLL_MS),
       CLAIM_BATCH,
       LINGER_MS,
       yieldTo(gauge, config),
@@ -68,6 +71,7 @@ export class ProcessingWorker extends BackgroundLoop {
       'Transactions processed by the background worker, by outcome',
       ['outcome'],
     );
+    this.waited = metrics.pipelineWait();
     this.failures = metrics.counter(
       'bank_sync_processing_attempt_failures_total',
       'Processing attempts that failed (retried or, after the last, FAILED)',
@@ -78,6 +82,8 @@ export class ProcessingWorker extends BackgroundLoop {
   async tick(): Promise<number> {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
+    for (const r of rows)
+      if (r.waited_s !== null) this.waited.observe({ stage: 'claimed' }, r.waited_s);
     this.processed.inc({ outcome: 'processed' }, rows.filter((r) => r.completed).length);
     await this.match(rows.filter((r) => r.completed && r.direction === 'credit').map((r) => r.id));
     const special = rows.filter((r) => !r.completed);
@@ -87,6 +93,9 @@ export class ProcessingWorker extends BackgroundLoop {
       if (i > 0) await this.renewLease(special.slice(i).map((r) => r.id));
       await settleAll(special.slice(i, i + FETCH_CONCURRENCY).map((r) => this.processOne(r)));
     }
+    // The claim and the processing committed transaction.processed events (matching wakes the
+    // relay itself): relay them now, not at the relay's next poll.
+    this.wakeups.outbox.notify();
     return rows.length;
   }
 
@@ -119,12 +128,14 @@ export class ProcessingWorker extends BackgroundLoop {
           RETURNING t.id, t.bank_id, t.external_id, t.direction, t.attempts, t.needs_fetch,
                     t.void_requested, t.details_url, t.bank_status, t.next_attempt_at,
                     NOT due.special AS completed,
+                    CASE WHEN t.attempts = 1
+                      THEN extract(epoch FROM clock_timestamp() - t.created_at)::float8 END AS waited_s,
                     CASE WHEN NOT due.special THEN bank_sync_transaction_json(t) END AS json),
        events AS (
          INSERT INTO outbox_events (id, type, data)
          SELECT gen_random_uuid(), 'transaction.processed', json FROM claimed WHERE completed)
        SELECT id, bank_id, external_id, direction, attempts, needs_fetch, void_requested,
-              details_url, bank_status, completed
+              details_url, bank_status, completed, waited_s
          FROM claimed ORDER BY next_attempt_at`,
       [CLAIM_BATCH, this.config.processing.leaseMs],
     );

@@ -5,12 +5,11 @@ import { ProcessingWorker } from './processing.worker';
 import { TransactionEntity } from './transaction.entity';
 import { TransactionsController } from './transactions.controller';
 import { TransactionsService } from './transactions.service';
-import { WorkSignal } from './work-signal';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TransactionEntity]), BanksModule],
   controllers: [TransactionsController],
-  providers: [TransactionsService, ProcessingWorker, WorkSignal],
-  exports: [WorkSignal, ProcessingWorker],
+  providers: [TransactionsService, ProcessingWorker],
+  exports: [ProcessingWorker],
 })
 export class TransactionsModule {}

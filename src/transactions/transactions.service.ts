@@ -6,13 +6,13 @@ import { notFound, ProblemException, validationProblem } from '../common/problem
 import { storableInstant } from '../common/timestamps';
 import { TransactionEntity } from './transaction.entity';
 import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
-import { WorkSignal } from './work-signal';
+import { Wakeups } from '../database/wakeups';
 
 @Injectable()
 export class TransactionsService {
   constructor(
     @InjectRepository(TransactionEntity) private readonly txs: Repository<TransactionEntity>,
-    private readonly signal: WorkSignal,
+    private readonly wakeups: Wakeups,
   ) {}
 
   async get(id: string): Promise<TransactionDto> {
@@ -67,7 +67,7 @@ export class TransactionsService {
         `transaction ${id} is ${tx.status}; only FAILED transactions can be retried`,
       );
     }
-    this.signal.notify();
+    this.wakeups.transactions.notify();
     return this.get(id);
   }
 }

@@ -8,7 +8,7 @@ import { GroupCommitter, ItemFailure } from '../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { LoadGauge } from '../common/load-gauge';
 import { ProblemException, validationProblem } from '../common/problem';
-import { WorkSignal } from '../transactions/work-signal';
+import { Wakeups } from '../database/wakeups';
 import type { TransactionSource } from '../transactions/transaction.entity';
 import type { Delivery, IntakeOutcome } from './delivery';
 import { UpIntake } from './up-intake';
@@ -166,7 +166,7 @@ export class IntakeService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly signal: WorkSignal,
+    private readonly wakeups: Wakeups,
     @Inject(UpIntake) private readonly up: UpIntake,
     private readonly gauge: LoadGauge,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -202,7 +202,7 @@ export class IntakeService {
 
   /** Wakes the worker for a newly stored transaction. */
   private readonly stored = (outcome: IntakeOutcome): IntakeOutcome => {
-    if (outcome.stored) this.signal.notify();
+    if (outcome.stored) this.wakeups.transactions.notify();
     return outcome;
   };
 

@@ -26,7 +26,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { hmacHex, http, log, round, sleep, startServiceBuild, stopChild, type Child } from './util';
+import {
+  cpuSeconds,
+  hmacHex,
+  postgresCpuSeconds,
+  postmasterOf,
+  http,
+  log,
+  round,
+  sleep,
+  startServiceBuild,
+  stopChild,
+  type Child,
+} from './util';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined =>
@@ -242,9 +254,17 @@ interface StepResult {
   matched: Quantiles | null;
   relayed: Quantiles | null;
   received: Quantiles | null;
+  /** CPU per payment, webhook to invoice.paid received (µs): service, PostgreSQL, this process. */
+  cpu_us: { service: number; postgres: number; bench: number };
+}
+
+interface Pids {
+  service: number;
+  postmaster: number;
 }
 
 async function measureStep(
+  pids: Pids,
   svcPort: number,
   db: Client,
   sub: Subscriber,
@@ -254,9 +274,21 @@ async function measureStep(
 ): Promise<StepResult> {
   await createInvoices(db, prefix, Math.round(rate * seconds));
   await sleep(500);
+  const before = {
+    service: cpuSeconds(pids.service) ?? 0,
+    postgres: postgresCpuSeconds(pids.postmaster),
+    bench: process.cpuUsage(),
+  };
   const sent = await steady(svcPort, prefix, rate, seconds);
   const numbers = [...sent.keys()];
   await waitAnnounced(sub, numbers, 60_000);
+  const perPayment = (s: number) => round((s * 1e6) / numbers.length, 0);
+  const benchCpu = process.cpuUsage(before.bench);
+  const cpu_us = {
+    service: perPayment((cpuSeconds(pids.service) ?? 0) - before.service),
+    postgres: perPayment(postgresCpuSeconds(pids.postmaster) - before.postgres),
+    bench: perPayment((benchCpu.user + benchCpu.system) / 1e6),
+  };
   await sleep(200);
   const rows = await stages(db, prefix);
   const of = (f: (n: string, s: Sent) => number | null | undefined): number[] =>
@@ -286,6 +318,7 @@ async function measureStep(
         return at === undefined ? null : at - s.sentAt;
       }),
     ),
+    cpu_us,
   };
 }
 
@@ -340,6 +373,10 @@ async function main(): Promise<void> {
     );
     child = started.child;
     const port = started.port;
+    const pids = {
+      service: child.pid,
+      postmaster: postmasterOf(join(WORK, 'latency-data')).pid,
+    };
     const db = new Client({
       connectionString: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${started.env.EMBEDDED_PG_PORT}/bank_sync`,
     });
@@ -375,13 +412,14 @@ async function main(): Promise<void> {
     ];
     const steps: StepResult[] = [];
     for (const [i, rate] of rates.entries()) {
-      const r = await measureStep(port, db, sub, `S${i}R${rate}`, rate, STEP_S);
+      const r = await measureStep(pids, port, db, sub, `S${i}R${rate}`, rate, STEP_S);
       steps.push(r);
       log(
         `${rate}/s (${round(rate / capacity, 2)} of capacity): sent→invoice.paid p50/p90/p99/max ` +
           `${r.received?.p50}/${r.received?.p90}/${r.received?.p99}/${r.received?.max} ms; ` +
           `answered ${fmt(r.answered)}, claimed ${fmt(r.claimed)}, matched ${fmt(r.matched)}, ` +
-          `relayed ${fmt(r.relayed)}; ${r.announced} of ${r.sent} announced`,
+          `relayed ${fmt(r.relayed)}; ${r.announced} of ${r.sent} announced; CPU µs per ` +
+          `payment: service ${r.cpu_us.service}, PostgreSQL ${r.cpu_us.postgres}, bench ${r.cpu_us.bench}`,
       );
       await sleep(1000);
     }
@@ -398,14 +436,14 @@ async function main(): Promise<void> {
     await db.end();
 
     const table = [
-      '| rate /s | of capacity | sent → invoice.paid p50 | p90 | p99 | max | answered p50 / p99 | claimed | matched | relayed | announced |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| rate /s | of capacity | sent → invoice.paid p50 | p90 | p99 | max | answered p50 / p99 | claimed | matched | relayed | announced | CPU µs per payment (service + PostgreSQL + bench) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...steps.map(
         (s) =>
           `| ${s.rate} | ${round(s.rate / capacity, 2)} | ${s.received?.p50 ?? '-'} ms | ` +
           `${s.received?.p90 ?? '-'} | ${s.received?.p99 ?? '-'} | ${s.received?.max ?? '-'} | ` +
           `${fmt(s.answered)} | ${fmt(s.claimed)} | ${fmt(s.matched)} | ${fmt(s.relayed)} | ` +
-          `${s.announced} / ${s.sent} |`,
+          `${s.announced} / ${s.sent} | ${s.cpu_us.service} + ${s.cpu_us.postgres} + ${s.cpu_us.bench} |`,
       ),
     ].join('\n');
     console.log(

@@ -14,6 +14,7 @@ import { sealStoredSecrets, type SealedSecrets } from './database/stored-secrets
 import { requestBodies } from './common/request-bodies';
 import { StorableTextPipe } from './common/storable-text';
 import { attachRequestLog } from './logging/request-log';
+import { LoadGauge } from './common/load-gauge';
 import { pendingMigrations } from './health/health.service';
 
 export interface CreateAppOptions {
@@ -53,7 +54,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
     { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
-  attachRequestLog(app.getHttpServer(), () => PinoLogger.root);
+  const gauge = app.get(LoadGauge);
+  attachRequestLog(
+    app.getHttpServer(),
+    () => PinoLogger.root,
+    (ms) => gauge.answered(ms),
+  );
   // Bodies and the docs in one layer: webhook bodies through the intake's own reader, the rest
   // through body-parser. Mounted without a path (it checks prefixes itself): a mount path makes
   // the router rewrite and restore `req.url` around the layer for every request.

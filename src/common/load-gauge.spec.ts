@@ -28,9 +28,12 @@ describe('LoadGauge', () => {
     const g = new FakeGauge();
     expect(g.isBusy()).toBe(false); // first sample
 
-    // Busy, with a burst of deliveries.
+    // Busy, with a burst of deliveries (each finding 20 others waiting for their commit).
     g.pass(300, 0.95);
-    for (let i = 0; i < 100; i++) g.delivered();
+    for (let i = 0; i < 100; i++) {
+      g.delivered();
+      g.answered(60);
+    }
     expect(g.isBusy()).toBe(true);
     // Within the window the answer is kept.
     g.pass(100, 0.1);
@@ -42,7 +45,10 @@ describe('LoadGauge', () => {
 
     // Deliveries, but the loop has room.
     g.pass(300, 0.5);
-    for (let i = 0; i < 100; i++) g.delivered();
+    for (let i = 0; i < 100; i++) {
+      g.delivered();
+      g.answered(60);
+    }
     expect(g.isBusy()).toBe(false);
 
     // A trickle of deliveries on a busy loop is not a burst.
@@ -51,27 +57,28 @@ describe('LoadGauge', () => {
     expect(g.isBusy()).toBe(false);
   });
 
-  it('is saturated near the most it has answered, not by a steady stream below it', () => {
+  it('is saturated when deliveries are in it many at a time, not by a steady stream', () => {
     const g = new FakeGauge();
     g.isBusy();
-    const window = (deliveries: number, busy = 0.95): boolean => {
-      g.pass(250, busy);
-      for (let i = 0; i < deliveries; i++) g.delivered();
+    /** A window of 250 ms: `n` deliveries, each answered in `ms`, the loop 95 % busy. */
+    const window = (n: number, ms: number): boolean => {
+      g.pass(250, 0.95);
+      for (let i = 0; i < n; i++) {
+        g.delivered();
+        g.answered(ms);
+      }
       return g.isBusy();
     };
-    // A burst: as fast as the instance answers.
-    expect(window(1000)).toBe(true);
-    expect(window(900)).toBe(true);
-    // Then a steady 60 % of that, with the background work keeping the loop as busy.
-    for (let i = 0; i < 20; i++) expect(window(600)).toBe(false);
-    // Just below the share that counts as a burst, and at it.
-    expect(window(770)).toBe(false);
-    expect(window(810)).toBe(true);
-    // Ten quiet minutes later the old peak has faded: the same 600 a window is a burst now
-    // (a slower host, or heavier deliveries, is learned again).
-    g.pass(600_000, 0.05);
-    g.isBusy();
-    expect(window(600)).toBe(true);
+    // A steady stream at half the capacity: as busy a loop (background work), answers in 4 ms,
+    // so about 7 deliveries in at a time.
+    expect(window(450, 4)).toBe(false);
+    // A burst from 32 connections: answers take 32 / rate.
+    expect(window(900, 32 / 3.6)).toBe(true);
+    // The same burst on a host twice as slow is as much a burst.
+    expect(window(450, 32 / 1.8)).toBe(true);
+    // Just under 16 at a time, and at it.
+    expect(window(1000, 3.9)).toBe(false);
+    expect(window(1000, 4)).toBe(true);
   });
 
   it('is busy for as long as a reconciliation run is in progress', () => {

@@ -7,18 +7,19 @@ const BUSY_UTILIZATION = 0.7;
 /** Deliveries per window below which the instance is not under a burst (~100/s). */
 const MIN_DELIVERIES = 25;
 /**
- * Deliveries in a window at least this share of the most this instance has answered in one: it
- * is answering as fast as it can, which is what a burst above its capacity looks like. A steady
- * stream below capacity is not a burst, however busy the background work keeps the loop.
+ * Webhook deliveries in the service at once, on average over a window (Little's law: the time
+ * the answers of the window took, over the window's length): at least this many and banks are
+ * waiting on this instance many at a time, which is what a burst is from their side (32
+ * connections, say). A steady stream below capacity has a few in at a time (its rate times an
+ * answer of a few ms), however busy the background work keeps the loop. Counted as banks see
+ * it, so a slow stretch of the host does not make a burst look smaller: when the background
+ * slows the answers, more are in at once, and the background gives way.
  */
-const PEAK_SHARE = 0.8;
-/** The most answered decays by this factor per window (half in ~3.5 min): a slower host or a
- * heavier mix of deliveries is learned again. */
-const PEAK_DECAY = 0.9992;
+const BURST_IN_FLIGHT = 16;
 
 /**
  * Whether this instance is busy with foreground work right now: saturated by webhook
- * deliveries (its loop busy and deliveries arriving at about the most it has ever answered), or
+ * deliveries (its loop busy, and deliveries in it many at a time), or
  * running a reconciliation. The loop's business alone says little: the background work itself
  * keeps it busy at a fraction of the intake's capacity, and deferring it there starved the
  * pipeline (time to money, bench/RESULTS.md). Background loops ask it before each batch: while
@@ -35,11 +36,16 @@ export class LoadGauge {
   private deliveries = 0;
   private saturated = false;
   private runs = 0;
-  private peak = 0;
+  private answeredMs = 0;
 
   /** Counts one webhook delivery received. */
   delivered(): void {
     this.deliveries++;
+  }
+
+  /** A webhook request was answered `ms` after it started (any status). */
+  answered(ms: number): void {
+    this.answeredMs += ms;
   }
 
   /** A reconciliation run started here; call the returned function when it has ended. */
@@ -64,20 +70,16 @@ export class LoadGauge {
       const next = this.utilization();
       const busy = next.active - this.sample.active;
       const total = busy + next.idle - this.sample.idle;
-      // Per window of WINDOW_MS, so that a long gap between two looks compares like with like.
       const perWindow = (this.deliveries * WINDOW_MS) / (now - this.sampledAt);
-      this.peak = Math.max(
-        perWindow,
-        this.peak * PEAK_DECAY ** ((now - this.sampledAt) / WINDOW_MS),
-      );
       this.saturated =
         total > 0 &&
         busy / total >= BUSY_UTILIZATION &&
         perWindow >= MIN_DELIVERIES &&
-        perWindow >= PEAK_SHARE * this.peak;
+        this.answeredMs >= BURST_IN_FLIGHT * (now - this.sampledAt);
       this.sample = next;
       this.sampledAt = now;
       this.deliveries = 0;
+      this.answeredMs = 0;
     }
     return this.saturated;
   }

@@ -47,7 +47,11 @@ function requestLevel(url: string | undefined, status: number): Level {
  * when the line is not written, and nestjs-pino's per-request AsyncLocalStorage turns on
  * promise hooks for the whole process; together about a third of the intake's CPU.
  */
-export function attachRequestLog(server: Server, logger: () => Logger): void {
+export function attachRequestLog(
+  server: Server,
+  logger: () => Logger,
+  webhookAnswered: (ms: number) => void = () => undefined,
+): void {
   const started = (message: unknown): void => {
     const { request, response, server: from } = message as HttpServerMessage;
     if (from !== server) return;
@@ -59,8 +63,10 @@ export function attachRequestLog(server: Server, logger: () => Logger): void {
   const finished = (message: unknown): void => {
     const { request: req, response: res, server: from } = message as HttpServerMessage;
     if (from !== server) return;
+    const url = req.originalUrl ?? req.url;
+    if (url?.startsWith('/webhooks/')) webhookAnswered(performance.now() - (req.startedAt ?? 0));
     const log = logger();
-    const level = requestLevel(req.originalUrl ?? req.url, res.statusCode);
+    const level = requestLevel(url, res.statusCode);
     if (!log.isLevelEnabled(level)) return;
     log[level](
       {

@@ -3,10 +3,28 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { IntakeService } from '../src/webhooks/intake.service';
 import { query } from './support/database';
-import { eventually, hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
+import {
+  eventually,
+  hmacHex,
+  lastByteFlipped,
+  seedBody,
+  sendSigned,
+  WEBHOOK_SECRET,
+} from './support/webhooks';
 
 const count = async (t: TestApp, table: string): Promise<number> =>
   Number((await query<{ n: string }>(t.databaseUrl, `SELECT count(*) AS n FROM ${table}`))[0].n);
+
+/** bank_sync_webhook_rejected_total for one bank and reason (0 before the first rejection). */
+async function rejections(t: TestApp, bank: string, reason: string): Promise<number> {
+  const metrics = await t.request('GET', '/metrics', { headers: bearer(ADMIN_KEY) });
+  const line = metrics.text
+    .split('\n')
+    .find((l) =>
+      l.startsWith(`bank_sync_webhook_rejected_total{bank="${bank}",reason="${reason}"}`),
+    );
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 describe('webhook intake (seed format, default bank)', () => {
   let t: TestApp;
@@ -163,6 +181,27 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(metrics.text).toMatch(
       /bank_sync_webhook_rejected_total\{bank="default",reason="\w+"\} [1-9]/,
     );
+  });
+
+  it('401 bad signature for the valid signature with its last byte flipped; nothing stored', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_last_byte' }));
+    const valid = hmacHex(WEBHOOK_SECRET, raw);
+    const events = await count(t, 'webhook_events');
+    const rejected = await rejections(t, 'default', 'bad_signature');
+    const res = await sendSigned(t, raw, 'evt_last_byte', {
+      headers: { 'x-signature': lastByteFlipped(valid) },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({
+      type: '/problems/invalid-signature',
+      status: 401,
+      detail: expect.stringContaining('(bad signature)'),
+    });
+    expect(await count(t, 'webhook_events')).toBe(events);
+    expect(await count(t, `transactions WHERE external_id = 'txn_last_byte'`)).toBe(0);
+    expect(await rejections(t, 'default', 'bad_signature')).toBe(rejected + 1);
+    // The same delivery with the signature as made is accepted: only the last byte was wrong.
+    expect((await sendSigned(t, raw, 'evt_last_byte')).status).toBe(202);
   });
 
   it('401 when the body was changed after signing', async () => {
@@ -584,6 +623,18 @@ describe('webhook intake (standard-webhooks bank)', () => {
     );
     const header = `${other.sign('msg_2', now, raw)} ${signer.sign('msg_2', now, raw)}`;
     expect((await send(raw, 'msg_2', now, header)).status).toBe(202);
+  });
+
+  it('401 bad signature for the valid signature with its last byte flipped', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'std_last_byte' }));
+    const now = new Date();
+    const valid = signer.sign('msg_last_byte', now, raw).slice('v1,'.length);
+    const res = await send(raw, 'msg_last_byte', now, `v1,${lastByteFlipped(valid, 'base64')}`);
+    expect(res.status).toBe(401);
+    expect(res.body.type).toBe('/problems/invalid-signature');
+    expect(res.body.detail).toMatch(/\(bad signature\)/);
+    expect(await count(t, `webhook_events WHERE event_id = 'msg_last_byte'`)).toBe(0);
+    expect((await send(raw, 'msg_last_byte', now)).status).toBe(202);
   });
 
   it('401 for a timestamp more than 300 s away (replay)', async () => {

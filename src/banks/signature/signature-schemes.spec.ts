@@ -26,6 +26,16 @@ function hexHmac(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
 
+/** A valid signature's bytes with one byte changed: right everywhere else, so a comparison of
+ * only a prefix (or of any subset of the bytes) accepts it. */
+function withByteFlipped(signature: Buffer, at: number): Buffer {
+  const changed = Buffer.from(signature);
+  changed[at] ^= 0x01;
+  return changed;
+}
+
+const EVERY_BYTE = Array.from({ length: 32 }, (_, i) => i);
+
 function hmacCfg(overrides: Partial<SignatureConfig> = {}): SignatureConfig {
   return {
     scheme: 'hmac-sha256',
@@ -98,6 +108,22 @@ describe('verifySignature: hmac-sha256', () => {
       ok: false,
       reason: 'bad_signature',
     });
+  });
+
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const valid = Buffer.from(OPENSSL_VECTOR, 'hex');
+    for (const at of EVERY_BYTE) {
+      const forged = withByteFlipped(valid, at).toString('hex');
+      expect([at, verifySignature(hmacCfg(), { 'x-signature': forged }, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+      // An array-valued header is compared by another path (candidates against every key).
+      expect([at, verifySignature(hmacCfg(), { 'x-signature': [forged] }, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+    }
   });
 
   it.each([
@@ -191,6 +217,17 @@ describe('verifySignature: up', () => {
     expect(verifySignature(cfg, other, RAW)).toEqual({ ok: false, reason: 'bad_signature' });
     const junk = { 'x-up-authenticity-signature': 'abc' };
     expect(verifySignature(cfg, junk, RAW)).toEqual({ ok: false, reason: 'malformed_signature' });
+  });
+
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const valid = Buffer.from(signature, 'hex');
+    for (const at of EVERY_BYTE) {
+      const headers = { 'x-up-authenticity-signature': withByteFlipped(valid, at).toString('hex') };
+      expect([at, verifySignature(cfg, headers, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+    }
   });
 
   it('rejects everything without a secret', () => {
@@ -294,6 +331,25 @@ describe('verifySignature: standard-webhooks', () => {
       ok: false,
       reason: 'bad_signature',
     });
+  });
+
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const headers = swHeaders(WHSEC);
+    const valid = Buffer.from(
+      (headers['webhook-signature'] as string).slice('v1,'.length),
+      'base64',
+    );
+    expect(valid).toHaveLength(32);
+    for (const at of EVERY_BYTE) {
+      const forged = `v1,${withByteFlipped(valid, at).toString('base64')}`;
+      const result = verifySignature(
+        swCfg(),
+        { ...headers, 'webhook-signature': forged },
+        RAW,
+        NOW_MS,
+      );
+      expect([at, result]).toEqual([at, { ok: false, reason: 'bad_signature' }]);
+    }
   });
 
   it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(

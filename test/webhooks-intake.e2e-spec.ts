@@ -153,6 +153,69 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_known'`)).toBe(2);
   });
 
+  it('a new event for a known, matched transaction changes none of it, nor its allocations', async () => {
+    const invoice = await t.request('POST', '/invoices', {
+      headers: bearer(ADMIN_KEY),
+      json: { invoice_number: 'INV-2424', amount_due: '5000.00', currency: 'NGN' },
+    });
+    expect(invoice.status).toBe(201);
+    const body = seedBody({ transaction_id: 'txn_matched', reference: 'INV-2424' });
+    expect((await sendSigned(t, JSON.stringify(body), 'evt_matched_1')).status).toBe(202);
+    const state = async () => {
+      const [tx] = await query<{ id: string; match_status: string }>(
+        t.databaseUrl,
+        `SELECT id, amount::text, currency, unallocated_amount::text, match_status, status,
+                reference, processed_at, updated_at
+           FROM transactions WHERE external_id = 'txn_matched'`,
+      );
+      const allocations = await query(
+        t.databaseUrl,
+        `SELECT id, invoice_id, amount::text, reversed_at FROM transaction_matches
+          WHERE transaction_id = $1 ORDER BY id`,
+        [tx.id],
+      );
+      const [paid] = await query(
+        t.databaseUrl,
+        `SELECT status, amount_paid::text FROM invoices WHERE id = $1`,
+        [invoice.body.id],
+      );
+      return { tx, allocations, invoice: paid };
+    };
+    const matched = await eventually(async () => {
+      const now = await state();
+      return now.tx.match_status === 'matched' ? now : undefined;
+    });
+    expect(matched.tx).toMatchObject({
+      amount: '5000.0000',
+      unallocated_amount: '0.0000',
+      status: 'PROCESSED',
+    });
+    expect(matched.allocations).toEqual([
+      {
+        id: expect.any(String),
+        invoice_id: invoice.body.id,
+        amount: '5000.0000',
+        reversed_at: null,
+      },
+    ]);
+    expect(matched.invoice).toEqual({ status: 'paid', amount_paid: '5000.0000' });
+
+    // The same transaction under new event ids, as sent before and with another amount: a
+    // webhook never changes a stored transaction (only a pull of a settled hold does), so its
+    // matched state survives, down to updated_at.
+    const again = [
+      ['evt_matched_2', body],
+      ['evt_matched_3', { ...body, amount: 9000, reference: 'no invoice' }],
+    ] as const;
+    for (const [eventId, resent] of again) {
+      const res = await sendSigned(t, JSON.stringify(resent), eventId);
+      expect(res.status).toBe(202);
+      expect(res.body.deduped).toBe(false);
+      expect(await state()).toEqual(matched);
+    }
+    expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_matched'`)).toBe(3);
+  });
+
   it('accepts the sha256= prefix, upper-case hex and an amount as a decimal string', async () => {
     const raw = JSON.stringify(seedBody({ transaction_id: 'txn_prefix', amount: '12.50' }));
     const res = await sendSigned(t, raw, 'evt_prefix', {

@@ -22,5 +22,6 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  thresholds: { high: 90, low: 80, break: null },
+  // Below 90 % over all mutated files the run fails (docs/RELIABILITY.md lists the survivors).
+  thresholds: { high: 90, low: 80, break: 90 },
 };

@@ -205,6 +205,41 @@ describe('scheduled runs with two instances on one database', () => {
     expect(new Set(seconds).size).toBe(seconds.length);
   }, 30_000);
 
+  it('a tick fired again after its run finished does not run again, on any instance', async () => {
+    // A schedule whose timer never fires during the test: the ticks are fired by hand.
+    const env = { RECONCILE_CRON: '0 0 1 1 *' };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env, a.databaseUrl);
+    try {
+      const runs = () =>
+        query<{ status: string }>(
+          a.databaseUrl,
+          `SELECT status FROM reconciliation_runs WHERE trigger = 'scheduled' ORDER BY started_at`,
+        );
+      const first = a.app.get(ReconcileCron);
+      await first.tick(new Date('2030-01-01T00:00:00.005Z'));
+      // tick() returns once its run is over: what follows is in sequence, not racing a run.
+      expect(await runs()).toEqual([{ status: 'succeeded' }]);
+
+      // No run is in progress now, so the run lock cannot refuse these: only the claim can.
+      await first.tick(new Date('2030-01-01T00:00:00.005Z'));
+      await first.tick(new Date('2030-01-01T00:00:01.500Z')); // a late timer, same tick
+      await b.app.get(ReconcileCron).tick(new Date('2030-01-01T00:00:00.020Z'));
+      expect(await runs()).toEqual([{ status: 'succeeded' }]);
+      const ticks = await query<{ tick_at: Date }>(
+        a.databaseUrl,
+        `SELECT tick_at FROM scheduled_ticks ORDER BY tick_at`,
+      );
+      expect(ticks.map((x) => x.tick_at.toISOString())).toEqual(['2030-01-01T00:00:00.000Z']);
+
+      // The next tick is claimed and runs.
+      await b.app.get(ReconcileCron).tick(new Date('2031-01-01T00:00:00.005Z'));
+      expect(await runs()).toEqual([{ status: 'succeeded' }, { status: 'succeeded' }]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('a tick that meets a run in progress releases its claim; the next tick runs', async () => {
     const a = await startTestApp({ RECONCILE_CRON: '0 0 1 1 *' });
     const holder = new Client({ connectionString: a.databaseUrl });

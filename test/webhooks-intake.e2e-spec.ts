@@ -3,10 +3,28 @@ import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { IntakeService } from '../src/webhooks/intake.service';
 import { query } from './support/database';
-import { eventually, hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
+import {
+  eventually,
+  hmacHex,
+  lastByteFlipped,
+  seedBody,
+  sendSigned,
+  WEBHOOK_SECRET,
+} from './support/webhooks';
 
 const count = async (t: TestApp, table: string): Promise<number> =>
   Number((await query<{ n: string }>(t.databaseUrl, `SELECT count(*) AS n FROM ${table}`))[0].n);
+
+/** bank_sync_webhook_rejected_total for one bank and reason (0 before the first rejection). */
+async function rejections(t: TestApp, bank: string, reason: string): Promise<number> {
+  const metrics = await t.request('GET', '/metrics', { headers: bearer(ADMIN_KEY) });
+  const line = metrics.text
+    .split('\n')
+    .find((l) =>
+      l.startsWith(`bank_sync_webhook_rejected_total{bank="${bank}",reason="${reason}"}`),
+    );
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 describe('webhook intake (seed format, default bank)', () => {
   let t: TestApp;
@@ -135,6 +153,69 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_known'`)).toBe(2);
   });
 
+  it('a new event for a known, matched transaction changes none of it, nor its allocations', async () => {
+    const invoice = await t.request('POST', '/invoices', {
+      headers: bearer(ADMIN_KEY),
+      json: { invoice_number: 'INV-2424', amount_due: '5000.00', currency: 'NGN' },
+    });
+    expect(invoice.status).toBe(201);
+    const body = seedBody({ transaction_id: 'txn_matched', reference: 'INV-2424' });
+    expect((await sendSigned(t, JSON.stringify(body), 'evt_matched_1')).status).toBe(202);
+    const state = async () => {
+      const [tx] = await query<{ id: string; match_status: string }>(
+        t.databaseUrl,
+        `SELECT id, amount::text, currency, unallocated_amount::text, match_status, status,
+                reference, processed_at, updated_at
+           FROM transactions WHERE external_id = 'txn_matched'`,
+      );
+      const allocations = await query(
+        t.databaseUrl,
+        `SELECT id, invoice_id, amount::text, reversed_at FROM transaction_matches
+          WHERE transaction_id = $1 ORDER BY id`,
+        [tx.id],
+      );
+      const [paid] = await query(
+        t.databaseUrl,
+        `SELECT status, amount_paid::text FROM invoices WHERE id = $1`,
+        [invoice.body.id],
+      );
+      return { tx, allocations, invoice: paid };
+    };
+    const matched = await eventually(async () => {
+      const now = await state();
+      return now.tx.match_status === 'matched' ? now : undefined;
+    });
+    expect(matched.tx).toMatchObject({
+      amount: '5000.0000',
+      unallocated_amount: '0.0000',
+      status: 'PROCESSED',
+    });
+    expect(matched.allocations).toEqual([
+      {
+        id: expect.any(String),
+        invoice_id: invoice.body.id,
+        amount: '5000.0000',
+        reversed_at: null,
+      },
+    ]);
+    expect(matched.invoice).toEqual({ status: 'paid', amount_paid: '5000.0000' });
+
+    // The same transaction under new event ids, as sent before and with another amount: a
+    // webhook never changes a stored transaction (only a pull of a settled hold does), so its
+    // matched state survives, down to updated_at.
+    const again = [
+      ['evt_matched_2', body],
+      ['evt_matched_3', { ...body, amount: 9000, reference: 'no invoice' }],
+    ] as const;
+    for (const [eventId, resent] of again) {
+      const res = await sendSigned(t, JSON.stringify(resent), eventId);
+      expect(res.status).toBe(202);
+      expect(res.body.deduped).toBe(false);
+      expect(await state()).toEqual(matched);
+    }
+    expect(await count(t, `webhook_events WHERE external_transaction_id = 'txn_matched'`)).toBe(3);
+  });
+
   it('accepts the sha256= prefix, upper-case hex and an amount as a decimal string', async () => {
     const raw = JSON.stringify(seedBody({ transaction_id: 'txn_prefix', amount: '12.50' }));
     const res = await sendSigned(t, raw, 'evt_prefix', {
@@ -163,6 +244,27 @@ describe('webhook intake (seed format, default bank)', () => {
     expect(metrics.text).toMatch(
       /bank_sync_webhook_rejected_total\{bank="default",reason="\w+"\} [1-9]/,
     );
+  });
+
+  it('401 bad signature for the valid signature with its last byte flipped; nothing stored', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_last_byte' }));
+    const valid = hmacHex(WEBHOOK_SECRET, raw);
+    const events = await count(t, 'webhook_events');
+    const rejected = await rejections(t, 'default', 'bad_signature');
+    const res = await sendSigned(t, raw, 'evt_last_byte', {
+      headers: { 'x-signature': lastByteFlipped(valid) },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({
+      type: '/problems/invalid-signature',
+      status: 401,
+      detail: expect.stringContaining('(bad signature)'),
+    });
+    expect(await count(t, 'webhook_events')).toBe(events);
+    expect(await count(t, `transactions WHERE external_id = 'txn_last_byte'`)).toBe(0);
+    expect(await rejections(t, 'default', 'bad_signature')).toBe(rejected + 1);
+    // The same delivery with the signature as made is accepted: only the last byte was wrong.
+    expect((await sendSigned(t, raw, 'evt_last_byte')).status).toBe(202);
   });
 
   it('401 when the body was changed after signing', async () => {
@@ -584,6 +686,18 @@ describe('webhook intake (standard-webhooks bank)', () => {
     );
     const header = `${other.sign('msg_2', now, raw)} ${signer.sign('msg_2', now, raw)}`;
     expect((await send(raw, 'msg_2', now, header)).status).toBe(202);
+  });
+
+  it('401 bad signature for the valid signature with its last byte flipped', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'std_last_byte' }));
+    const now = new Date();
+    const valid = signer.sign('msg_last_byte', now, raw).slice('v1,'.length);
+    const res = await send(raw, 'msg_last_byte', now, `v1,${lastByteFlipped(valid, 'base64')}`);
+    expect(res.status).toBe(401);
+    expect(res.body.type).toBe('/problems/invalid-signature');
+    expect(res.body.detail).toMatch(/\(bad signature\)/);
+    expect(await count(t, `webhook_events WHERE event_id = 'msg_last_byte'`)).toBe(0);
+    expect((await send(raw, 'msg_last_byte', now)).status).toBe(202);
   });
 
   it('401 for a timestamp more than 300 s away (replay)', async () => {

@@ -2,7 +2,7 @@ import { ProcessingWorker } from '../src/transactions/processing.worker';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
 import { startFakeBank, upEvent, upTransaction, type FakeBank } from './support/fake-bank';
-import { eventually, hmacHex } from './support/webhooks';
+import { eventually, hmacHex, lastByteFlipped } from './support/webhooks';
 
 const UP_SECRET = 'up-webhook-secret-123';
 const UP_TOKEN = 'up:yeah:token-abc';
@@ -90,6 +90,20 @@ describe('Up bank deliveries', () => {
 
   it('answers 401 to a wrong Up signature', async () => {
     expect((await deliver(upEvent('ping-2', 'PING'), 'wrong-secret-123')).status).toBe(401);
+  });
+
+  it('answers 401 bad signature to the valid signature with its last byte flipped', async () => {
+    const raw = JSON.stringify(upEvent('ping-last-byte', 'PING'));
+    const signed = (signature: string) =>
+      t.request('POST', '/webhooks/up/transactions', {
+        headers: { 'content-type': 'application/json', 'x-up-authenticity-signature': signature },
+        body: raw,
+      });
+    const res = await signed(lastByteFlipped(hmacHex(UP_SECRET, raw)));
+    expect(res.status).toBe(401);
+    expect(res.body.type).toBe('/problems/invalid-signature');
+    expect(res.body.detail).toMatch(/\(bad signature\)/);
+    expect((await signed(hmacHex(UP_SECRET, raw))).status).toBe(200);
   });
 
   it('fetches a created transaction from the Up API with the bank token and stores it', async () => {

@@ -101,6 +101,9 @@ describe('parseAmount', () => {
       ['000000000000000001', 'NGN', '1.00'],
       [999999999999999, 'JPY', '999999999999999'],
       ['1234567890123.456', 'KWD', '1234567890123.456'],
+      // Exactly 15 significant digits, the most a JSON number carries: the point is not a digit.
+      [12345678901.2345, 'CLF', '12345678901.2345'],
+      [1234567890123.45, 'NGN', '1234567890123.45'],
     ])('%j %s -> %s', (input, currency, expected) => {
       expect(parseAmount(input, currency)).toEqual({ ok: true, value: expected });
     });
@@ -111,6 +114,10 @@ describe('parseAmount', () => {
       [0, 'NGN', 'must be greater than 0'],
       [-0, 'NGN', 'must be greater than 0'],
       [-5, 'NGN', 'must be greater than 0'],
+      // Said as such even where the digits would fail another rule first.
+      [-0.001, 'NGN', 'must be greater than 0'],
+      [-1e21, 'NGN', 'must be greater than 0'],
+      [-1234567890123456, 'NGN', 'must be greater than 0'],
       ['0', 'NGN', 'must be greater than 0'],
       ['0.00', 'NGN', 'must be greater than 0'],
       ['000.0', 'NGN', 'must be greater than 0'],
@@ -128,9 +135,13 @@ describe('parseAmount', () => {
       ['.5', 'NGN', 'plain decimal number'],
       ['abc', 'NGN', 'plain decimal number'],
       ['0x10', 'NGN', 'plain decimal number'],
+      ['5-3', 'NGN', 'plain decimal number'],
+      ['one', 'NGN', 'plain decimal number'],
       ['١٢', 'NGN', 'plain decimal number'],
       ['1e3', 'NGN', 'plain decimal notation'],
       ['1.5E2', 'NGN', 'plain decimal notation'],
+      ['1.e3', 'NGN', 'plain decimal notation'],
+      ['.5e3', 'NGN', 'plain decimal notation'],
       [1e21, 'NGN', 'plain decimal notation'],
       [1e-7, 'NGN', 'plain decimal notation'],
       [Number.NaN, 'NGN', 'must be a finite number'],
@@ -146,7 +157,9 @@ describe('parseAmount', () => {
       ['1.23456', 'CLF', 'CLF allows at most 4 decimal places'],
       ['1234567890123456', 'NGN', 'at most 15 digits before the decimal point'],
       [1e20, 'NGN', 'at most 15 digits before the decimal point'],
+      [1234567890123.456, 'KWD', 'more than 15 significant digits'],
       [1234567890123.456, 'KWD', 'send it as a decimal string'],
+      [123456789012.3456, 'CLF', 'more than 15 significant digits'],
       [null, 'NGN', 'must be a number or a decimal string'],
       [undefined, 'NGN', 'must be a number or a decimal string'],
       [true, 'NGN', 'must be a number or a decimal string'],

@@ -72,6 +72,64 @@ describe('MatchLedger', () => {
     );
   });
 
+  it('lists only the transactions and invoices it changed', () => {
+    const ledger = new MatchLedger(
+      [tx('a'), tx('b', { reference: 'no invoice' })],
+      [invoice('INV-1'), invoice('INV-2')],
+      [],
+    );
+    ledger.decide('a');
+    ledger.decide('b');
+    expect(ledger.changedTransactions().map((t) => t.id)).toEqual(['a']);
+    expect(ledger.changedInvoices().map((i) => i.id)).toEqual(['inv-INV-1']);
+    expect(ledger.reasons).toEqual(
+      new Map([
+        ['a', null],
+        ['b', 'unknown_invoice'],
+      ]),
+    );
+  });
+
+  it('gives an invoice paid in part before this unit of work only what it still owes', () => {
+    const ledger = new MatchLedger(
+      [tx('a', { amount: '1000.0000', unallocated_amount: '1000.0000' })],
+      [invoice('INV-1', { amount_paid: '400.0000', status: 'partially_paid' })],
+      [],
+    );
+    expect(ledger.invoice('inv-INV-1')?.outstanding).toBe('600.00');
+    expect(ledger.decide('a')).toMatchObject({
+      allocations: [{ invoiceId: 'inv-INV-1', amount: '600.00' }],
+      reason: 'overpayment',
+    });
+  });
+
+  it('records which rule allocated: single or multi', () => {
+    const ledger = new MatchLedger(
+      [
+        tx('a', { amount: '1000.0000', unallocated_amount: '1000.0000' }),
+        tx('b', { amount: '2000.0000', unallocated_amount: '2000.0000', reference: 'INV-2 INV-3' }),
+      ],
+      [invoice('INV-1'), invoice('INV-2'), invoice('INV-3')],
+      [],
+    );
+    ledger.decide('a');
+    ledger.decide('b');
+    expect(ledger.newAllocations.map(({ invoiceId, rule }) => [invoiceId, rule])).toEqual([
+      ['inv-INV-1', 'single'],
+      ['inv-INV-2', 'multi'],
+      ['inv-INV-3', 'multi'],
+    ]);
+  });
+
+  it('knows the invoices a transaction already pays: its surplus is an overpayment', () => {
+    const ledger = new MatchLedger(
+      [tx('a', { unallocated_amount: '100.0000', amount: '1100.0000' })],
+      [invoice('INV-1', { amount_paid: '1000.0000', status: 'paid' })],
+      [{ ...liveMatch(), amount: '1000.0000' }],
+    );
+    expect(ledger.decide('a')).toMatchObject({ allocations: [], reason: 'overpayment' });
+  });
+
   it('never re-allocates a pair that was reversed', () => {
     const reversed: ExistingMatch = {
       id: 'm1',
@@ -84,6 +142,27 @@ describe('MatchLedger', () => {
     const ledger = new MatchLedger([tx('a')], [invoice('INV-1')], [reversed]);
     expect(ledger.decide('a')).toMatchObject({ allocations: [], reason: 'unknown_invoice' });
     expect(ledger.newAllocations).toEqual([]);
+
+    // Blocked from INV-1, the transaction still pays another invoice it names.
+    const both = new MatchLedger(
+      [tx('a', { reference: 'INV-1 INV-2' })],
+      [invoice('INV-1'), invoice('INV-2')],
+      [reversed],
+    );
+    expect(both.decide('a')).toMatchObject({
+      allocations: [{ invoiceId: 'inv-INV-2', amount: '600.00' }],
+      reason: null,
+    });
+
+    // Reversed by the system (loaded as not blocking): allocated again.
+    const bySystem = new MatchLedger(
+      [tx('a')],
+      [invoice('INV-1')],
+      [{ ...reversed, blocking: false }],
+    );
+    expect(bySystem.decide('a').allocations).toEqual([
+      { invoiceId: 'inv-INV-1', amount: '600.00' },
+    ]);
   });
 
   it('re-allocates a pair the system reversed (the bank changed the amount), not one a person did', () => {
@@ -101,6 +180,8 @@ describe('MatchLedger', () => {
     const byPerson = ledger();
     byPerson.reverse('m1', { name: 'ops-alice', keyId: null }, 'wrong invoice');
     expect(byPerson.decide('a').allocations).toEqual([]);
+    expect(bySystem.match('m1')).toMatchObject({ live: false, blocking: false });
+    expect(byPerson.match('m1')).toMatchObject({ live: false, blocking: true });
   });
 
   it('reverses a live allocation back onto both sides', () => {
@@ -117,13 +198,55 @@ describe('MatchLedger', () => {
     expect(ledger.changedTransactions()).toEqual([
       { id: 'a', unallocated: '600.00', matchStatus: 'unmatched' },
     ]);
-    expect(() => ledger.reverse('m1', SYSTEM, 'again')).toThrow(RangeError);
+    expect(() => ledger.reverse('m1', SYSTEM, 'again')).toThrow(
+      new RangeError('allocation m1 is not live'),
+    );
+  });
+
+  it("lists a transaction's live allocations", () => {
+    const other: ExistingMatch = { ...liveMatch(), id: 'm2', transaction_id: 'b' };
+    const gone: ExistingMatch = { ...liveMatch(), id: 'm3', live: false };
+    const ledger = new MatchLedger(
+      [tx('a', { unallocated_amount: '0.0000' }), tx('b', { unallocated_amount: '0.0000' })],
+      [invoice('INV-1', { amount_due: '2000.0000', amount_paid: '1200.0000' })],
+      [liveMatch(), other, gone],
+    );
+    expect(ledger.liveMatchIds('a')).toEqual(['m1']);
+    ledger.reverse('m1', SYSTEM, 'deleted by bank');
+    expect(ledger.liveMatchIds('a')).toEqual([]);
+    expect(ledger.liveMatchIds('b')).toEqual(['m2']);
+  });
+
+  it('refuses to touch rows it did not lock', () => {
+    const ledger = new MatchLedger([tx('a')], [invoice('INV-1')], []);
+    expect(() => ledger.unallocated('z')).toThrow(
+      new RangeError('transaction z is not locked in this unit of work'),
+    );
+    expect(() => ledger.allocate('a', 'inv-z', '1', 'manual', null)).toThrow(
+      new RangeError('invoice inv-z is not locked in this unit of work'),
+    );
   });
 
   it('refuses an allocation beyond what either side has', () => {
-    const ledger = new MatchLedger([tx('a')], [invoice('INV-1')], []);
-    expect(() => ledger.allocate('a', 'inv-INV-1', '600.01', 'manual', null)).toThrow(RangeError);
-    expect(() => ledger.allocate('a', 'inv-INV-1', '0', 'manual', null)).toThrow(RangeError);
+    const ledger = new MatchLedger(
+      [tx('a')],
+      [invoice('INV-1'), invoice('INV-2', { amount_paid: '500.0000', status: 'partially_paid' })],
+      [],
+    );
+    const refused = (invoiceId: string, amount: string) =>
+      new RangeError(`allocation ${amount} exceeds what a or ${invoiceId} allows`);
+    expect(() => ledger.allocate('a', 'inv-INV-1', '600.01', 'manual', null)).toThrow(
+      refused('inv-INV-1', '600.01'),
+    );
+    expect(() => ledger.allocate('a', 'inv-INV-1', '0', 'manual', null)).toThrow(
+      refused('inv-INV-1', '0'),
+    );
+    // Within the transaction's 600 but over the 500 INV-2 still owes.
+    expect(() => ledger.allocate('a', 'inv-INV-2', '500.01', 'manual', null)).toThrow(
+      refused('inv-INV-2', '500.01'),
+    );
+    expect(ledger.allocate('a', 'inv-INV-2', '500.00', 'manual', null).amount).toBe('500.00');
+    expect(ledger.newAllocations).toHaveLength(1);
   });
 
   it.each<[Partial<LockedTransaction>]>([
@@ -131,11 +254,30 @@ describe('MatchLedger', () => {
     [{ status: 'VOIDED' }],
     [{ bank_status: 'HELD' }],
     [{ amount: null, unallocated_amount: null }],
+    [{ amount: null }],
+    [{ currency: null }],
+    [{ unallocated_amount: null }],
   ])('does not match %j', (overrides) => {
     const ledger = new MatchLedger([tx('a', overrides)], [invoice('INV-1')], []);
     expect(ledger.transaction('a')).toBeUndefined();
     expect(() => ledger.decide('a')).toThrow(RangeError);
   });
+
+  it.each<[Partial<LockedTransaction>]>([[{ status: 'PENDING' }], [{ bank_status: 'HELD' }]])(
+    'refuses to decide or allocate %j, even naming no invoice',
+    (overrides) => {
+      const ledger = new MatchLedger(
+        [tx('a', overrides), tx('b', { ...overrides, reference: 'no invoice' })],
+        [invoice('INV-1')],
+        [],
+      );
+      expect(() => ledger.decide('b')).toThrow(new RangeError('transaction b is not matchable'));
+      expect(() => ledger.allocate('a', 'inv-INV-1', '1', 'manual', null)).toThrow(
+        new RangeError('transaction a is not matchable'),
+      );
+      expect(ledger.newAllocations).toEqual([]);
+    },
+  );
 
   it.each<[bigint, bigint, 'pending' | 'cancelled', string]>([
     [0n, 100n, 'pending', 'pending'],

@@ -96,7 +96,9 @@ describe('candidateKeys', () => {
   });
 
   it.each([0, -1, 1.5])('refuses maxTokens %s', (maxTokens) => {
-    expect(() => candidateKeys('INV-001', maxTokens)).toThrow(RangeError);
+    expect(() => candidateKeys('INV-001', maxTokens)).toThrow(
+      new RangeError(`maxTokens must be a positive integer, got ${maxTokens}`),
+    );
   });
 
   it('separates on any non-letter, non-digit and keeps letters of any script', () => {
@@ -115,6 +117,12 @@ describe('candidateKeys', () => {
     expect(candidateKeys(text)).toEqual(['inv']);
   });
 
+  it('keeps the last token when the cut falls on a separator, whatever follows', () => {
+    const text = `INV-001${' '.repeat(MAX_TEXT_CHARS - 7)}more text`;
+    expect(text.slice(0, MAX_TEXT_CHARS).endsWith('  ')).toBe(true);
+    expect(candidateKeys(text)).toEqual(['inv', 'inv001', '001']);
+  });
+
   it('keeps a whole token that ends right at the cut (fixed-width padded fields)', () => {
     const text = `${' '.repeat(MAX_TEXT_CHARS - 7)}INV-001${' '.repeat(500)}`;
     expect(candidateKeys(text)).toContain('inv001');
@@ -126,6 +134,12 @@ describe('candidateKeys', () => {
     expect(candidateKeys(text)).toEqual([]);
     const whole = `${' '.repeat(MAX_TEXT_CHARS - 5)}INV${letter} x`;
     expect(candidateKeys(whole)).toEqual([`inv${letter}`]);
+    // The pair straddles the cut and a separator follows it: the token is still cut, so dropped.
+    const straddling = `${' '.repeat(MAX_TEXT_CHARS - 4)}INV${letter} x`;
+    expect(candidateKeys(straddling)).toEqual([]);
+    // U+10000 (LINEAR B SYLLABLE B008 A), a letter whose high surrogate is the first, 0xD800.
+    const lowest = `${' '.repeat(MAX_TEXT_CHARS - 4)}INV\u{10000} x`;
+    expect(candidateKeys(lowest)).toEqual([]);
   });
 
   it('keeps the key count bounded whatever the text length', () => {
@@ -206,6 +220,30 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a number that ends a longer known number is not a name of its own',
+    tx: { texts: ['ACME-INV-001', null] },
+    invoices: [INV_001, invoice('ACME-INV-001')],
+    expected: {
+      allocations: [{ invoiceId: 'id-ACME-INV-001', amount: '5000.00' }],
+      reason: null,
+      rule: single,
+    },
+  },
+  // Only a name inside another is dropped: two apart are both named, whichever is longer.
+  ...['INV-001 INV-2026-002', 'INV-2026-002 INV-001'].map((reference): Case => ({
+    name: `${JSON.stringify(reference)} names both invoices`,
+    tx: { amount: '8000.00', unallocated: '8000.00', texts: [reference, null] },
+    invoices: [INV_001, invoice('INV-2026-002', { outstanding: '3000.00' })],
+    expected: {
+      allocations: [
+        { invoiceId: 'id-INV-001', amount: '5000.00' },
+        { invoiceId: 'id-INV-2026-002', amount: '3000.00' },
+      ],
+      reason: null,
+      rule: multi,
+    },
+  })),
+  {
     name: 'the same invoice named twice is one invoice',
     tx: { texts: ['INV-001 / inv001', null] },
     invoices: [INV_001],
@@ -284,6 +322,11 @@ const cases: Case[] = [
   {
     name: 'paid invoice',
     invoices: [invoice('INV-001', { status: 'paid', outstanding: '0.00' })],
+    expected: { allocations: [], reason: 'invoice_already_paid', rule: single },
+  },
+  {
+    name: 'paid invoice, whatever is left outstanding',
+    invoices: [invoice('INV-001', { status: 'paid', outstanding: '5000.00' })],
     expected: { allocations: [], reason: 'invoice_already_paid', rule: single },
   },
   {
@@ -388,6 +431,25 @@ const cases: Case[] = [
     invoices: [INV_001],
     expected: { allocations: [], reason: 'unknown_invoice', rule: noInvoiceNamed },
   },
+  {
+    name: 'an unknown invoice-shaped number without a separator',
+    tx: { texts: [null, 'payment INV999'] },
+    invoices: [INV_001],
+    expected: { allocations: [], reason: 'unknown_invoice', rule: noInvoiceNamed },
+  },
+  // Invoice-shaped is two letters or more, then two digits or more; anything less is not.
+  ...['Flat B 12', 'Room 9', '0801 555 0199'].map((description): Case => ({
+    name: `${JSON.stringify(description)} is not shaped like an invoice number`,
+    tx: { texts: [null, description] },
+    invoices: [INV_001],
+    expected: { allocations: [], reason: 'no_reference', rule: noInvoiceNamed },
+  })),
+  {
+    name: `an invoice-shaped number past the first ${MAX_TEXT_CHARS} characters is not looked at`,
+    tx: { texts: [null, `${' '.repeat(MAX_TEXT_CHARS)}INV 999`] },
+    invoices: [INV_001],
+    expected: { allocations: [], reason: 'no_reference', rule: noInvoiceNamed },
+  },
 
   // Several invoices.
   {
@@ -403,6 +465,24 @@ const cases: Case[] = [
       rule: multi,
     },
   },
+  // Ids in the other order, so that a sort that fell back to them would show; named in both
+  // orders, so that the sort compares the numbers both ways round.
+  ...['INV-002 and INV-001', 'INV-001 and INV-002'].map((reference): Case => ({
+    name: `several invoices are ordered by number, not by id (${reference})`,
+    tx: { amount: '8000.00', unallocated: '8000.00', texts: [reference, null] },
+    invoices: [
+      invoice('INV-001', { id: 'id-b' }),
+      invoice('INV-002', { id: 'id-a', outstanding: '3000.00' }),
+    ],
+    expected: {
+      allocations: [
+        { invoiceId: 'id-b', amount: '5000.00' },
+        { invoiceId: 'id-a', amount: '3000.00' },
+      ],
+      reason: null,
+      rule: multi,
+    },
+  })),
   {
     name: 'several invoices, sums that floats get wrong',
     tx: { amount: '0.30', unallocated: '0.30', texts: ['INV-001 INV-002', null] },
@@ -485,6 +565,41 @@ const cases: Case[] = [
       invoice('INV-002', { status: 'paid', outstanding: '0.00' }),
     ],
     expected: { allocations: [], reason: 'invoice_already_paid', rule: multi },
+  },
+  {
+    name: 'several invoices, all cancelled',
+    tx: { texts: ['INV-001 INV-002', null], allocatedInvoiceIds: [] },
+    invoices: [
+      invoice('INV-001', { status: 'cancelled' }),
+      invoice('INV-002', { status: 'cancelled' }),
+    ],
+    expected: { allocations: [], reason: 'invoice_cancelled', rule: multi },
+  },
+  {
+    name: 'several paid invoices, only one of them paid by this transaction',
+    tx: {
+      unallocated: '100.00',
+      texts: ['INV-001 INV-002', null],
+      allocatedInvoiceIds: ['id-INV-001'],
+    },
+    invoices: [
+      invoice('INV-001', { status: 'paid', outstanding: '0.00' }),
+      invoice('INV-002', { status: 'paid', outstanding: '0.00' }),
+    ],
+    expected: { allocations: [], reason: 'invoice_already_paid', rule: multi },
+  },
+  {
+    name: 'the one it paid itself and a cancelled one: the rest is an overpayment',
+    tx: {
+      unallocated: '100.00',
+      texts: ['INV-001 INV-002', null],
+      allocatedInvoiceIds: ['id-INV-001'],
+    },
+    invoices: [
+      invoice('INV-001', { status: 'paid', outstanding: '0.00' }),
+      invoice('INV-002', { status: 'cancelled' }),
+    ],
+    expected: { allocations: [], reason: 'overpayment', rule: multi },
   },
   {
     name: 'several invoices this transaction paid itself: the rest is an overpayment',

@@ -22,6 +22,16 @@ export function hmacHex(secret: string, raw: string | Buffer): string {
   return createHmac('sha256', secret).update(raw).digest('hex');
 }
 
+/**
+ * A signature's bytes with the last one changed, in the same encoding: right at the start and
+ * wrong at the end, so a check that compares only a prefix of the digest accepts it.
+ */
+export function lastByteFlipped(signature: string, encoding: 'hex' | 'base64' = 'hex'): string {
+  const bytes = Buffer.from(signature, encoding);
+  bytes[bytes.length - 1] ^= 0x01;
+  return bytes.toString(encoding);
+}
+
 /** Sends raw bytes signed with the seed scheme to the default bank (or `path`). */
 export function sendSigned(
   t: TestApp,

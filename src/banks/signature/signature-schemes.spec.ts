@@ -4,6 +4,7 @@ import {
   HeaderBag,
   SIGNATURE_SCHEMES,
   SignatureConfig,
+  SignatureScheme,
   headerEventId,
   validateSecret,
   verifySignature,
@@ -25,6 +26,16 @@ const NOW_S = NOW_MS / 1000;
 function hexHmac(secret: string, body: Buffer): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
+
+/** A valid signature's bytes with one byte changed: right everywhere else, so a comparison of
+ * only a prefix (or of any subset of the bytes) accepts it. */
+function withByteFlipped(signature: Buffer, at: number): Buffer {
+  const changed = Buffer.from(signature);
+  changed[at] ^= 0x01;
+  return changed;
+}
+
+const EVERY_BYTE = Array.from({ length: 32 }, (_, i) => i);
 
 function hmacCfg(overrides: Partial<SignatureConfig> = {}): SignatureConfig {
   return {
@@ -83,6 +94,11 @@ describe('verifySignature: hmac-sha256', () => {
     });
   });
 
+  it('falls back to X-Signature when no header name is configured', () => {
+    const cfg = hmacCfg({ signatureHeader: '' });
+    expect(verifySignature(cfg, { 'x-signature': OPENSSL_VECTOR }, RAW)).toEqual({ ok: true });
+  });
+
   it('accepts a delivery signed with any active secret (rotation)', () => {
     const cfg = hmacCfg({ secrets: ['old-secret-1', SECRET] });
     expect(verifySignature(cfg, { 'x-signature': OPENSSL_VECTOR }, RAW)).toEqual({ ok: true });
@@ -98,6 +114,22 @@ describe('verifySignature: hmac-sha256', () => {
       ok: false,
       reason: 'bad_signature',
     });
+  });
+
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const valid = Buffer.from(OPENSSL_VECTOR, 'hex');
+    for (const at of EVERY_BYTE) {
+      const forged = withByteFlipped(valid, at).toString('hex');
+      expect([at, verifySignature(hmacCfg(), { 'x-signature': forged }, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+      // An array-valued header is compared by another path (candidates against every key).
+      expect([at, verifySignature(hmacCfg(), { 'x-signature': [forged] }, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+    }
   });
 
   it.each([
@@ -157,6 +189,16 @@ describe('verifySignature: hmac-sha256', () => {
     }
   });
 
+  it('skips secrets an untyped config got wrong, and verifies with the others', () => {
+    const cfg = hmacCfg({ secrets: [42, null, SECRET] as unknown as string[] });
+    expect(verifySignature(cfg, { 'x-signature': OPENSSL_VECTOR }, RAW)).toEqual({ ok: true });
+    const none = hmacCfg({ secrets: undefined as unknown as string[] });
+    expect(verifySignature(none, { 'x-signature': OPENSSL_VECTOR }, RAW)).toEqual({
+      ok: false,
+      reason: 'no_secret',
+    });
+  });
+
   it('verifies an empty body', () => {
     const empty = Buffer.alloc(0);
     const headers = { 'x-signature': hexHmac(SECRET, empty) };
@@ -191,6 +233,17 @@ describe('verifySignature: up', () => {
     expect(verifySignature(cfg, other, RAW)).toEqual({ ok: false, reason: 'bad_signature' });
     const junk = { 'x-up-authenticity-signature': 'abc' };
     expect(verifySignature(cfg, junk, RAW)).toEqual({ ok: false, reason: 'malformed_signature' });
+  });
+
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const valid = Buffer.from(signature, 'hex');
+    for (const at of EVERY_BYTE) {
+      const headers = { 'x-up-authenticity-signature': withByteFlipped(valid, at).toString('hex') };
+      expect([at, verifySignature(cfg, headers, RAW)]).toEqual([
+        at,
+        { ok: false, reason: 'bad_signature' },
+      ]);
+    }
   });
 
   it('rejects everything without a secret', () => {
@@ -296,17 +349,52 @@ describe('verifySignature: standard-webhooks', () => {
     });
   });
 
+  it('rejects the valid signature with its last byte flipped, or any other one', () => {
+    const headers = swHeaders(WHSEC);
+    const valid = Buffer.from(
+      (headers['webhook-signature'] as string).slice('v1,'.length),
+      'base64',
+    );
+    expect(valid).toHaveLength(32);
+    for (const at of EVERY_BYTE) {
+      const forged = `v1,${withByteFlipped(valid, at).toString('base64')}`;
+      const result = verifySignature(
+        swCfg(),
+        { ...headers, 'webhook-signature': forged },
+        RAW,
+        NOW_MS,
+      );
+      expect([at, result]).toEqual([at, { ok: false, reason: 'bad_signature' }]);
+    }
+  });
+
   it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
-    'reports a missing signature without %s',
+    'reports a missing signature without %s, or with it empty',
     (name) => {
       const headers = swHeaders(WHSEC);
-      delete headers[name];
-      expect(verifySignature(swCfg(), headers, RAW, NOW_MS)).toEqual({
-        ok: false,
-        reason: 'missing_signature',
-      });
+      for (const value of [undefined, '', []]) {
+        headers[name] = value;
+        expect([value, verifySignature(swCfg(), headers, RAW, NOW_MS)]).toEqual([
+          value,
+          { ok: false, reason: 'missing_signature' },
+        ]);
+      }
     },
   );
+
+  it('takes a v1 entry only whole: nothing before it, nothing after it', () => {
+    const headers = swHeaders(WHSEC);
+    const valid = headers['webhook-signature'] as string;
+    for (const entry of [`x${valid}`, `${valid}A`, `${valid}=`]) {
+      const result = verifySignature(
+        swCfg(),
+        { ...headers, 'webhook-signature': entry },
+        RAW,
+        NOW_MS,
+      );
+      expect([entry, result]).toEqual([entry, { ok: false, reason: 'malformed_signature' }]);
+    }
+  });
 
   it.each([
     ['a non-numeric timestamp', { 'webhook-timestamp': 'yesterday' }],
@@ -336,6 +424,11 @@ describe('verifySignature: standard-webhooks', () => {
       'webhook-signature': [other, base['webhook-signature'] as string],
     };
     expect(verifySignature(swCfg(), headers, RAW, NOW_MS)).toEqual({ ok: true });
+  });
+
+  it('skips secrets an untyped config got wrong, and verifies with the others', () => {
+    const cfg = swCfg([42, null, WHSEC] as unknown as string[]);
+    expect(verifySignature(cfg, swHeaders(WHSEC), RAW, NOW_MS)).toEqual({ ok: true });
   });
 
   it('rejects everything without a secret', () => {
@@ -380,6 +473,12 @@ describe('verifySignature on hostile input', () => {
     { 'x-signature': [undefined as unknown as string, 42 as unknown as string] },
     { 'webhook-id': ['a', 'a'], 'webhook-timestamp': [], 'webhook-signature': ['v1,==='] },
     { 'x-up-authenticity-signature': `sha256=${'é'.repeat(64)}` },
+    // Well-formed id and time, so that the signature values themselves are read.
+    {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(NOW_S),
+      'webhook-signature': [42, undefined, null] as unknown as string[],
+    },
   ];
 
   it.each(SIGNATURE_SCHEMES)('never throws and never accepts (%s)', (scheme) => {
@@ -424,6 +523,8 @@ describe('headerEventId', () => {
     ['a one-element array', { 'x-event-id': ['evt_1'] }, 'evt_1'],
     ['a repeated identical value', { 'x-event-id': ['evt_1', 'evt_1'] }, 'evt_1'],
     ['two different values', { 'x-event-id': ['evt_1', 'evt_2'] }, undefined],
+    ['an array of empty values', { 'x-event-id': ['', ''] }, undefined],
+    ['an array of something else', { 'x-event-id': [42, 42] as unknown as string[] }, undefined],
     ['an empty array', { 'x-event-id': [] }, undefined],
   ])('answers for a header that is %s', (_name, headers: HeaderBag, expected) => {
     expect(headerEventId(hmacCfg(), headers)).toBe(expected);
@@ -456,6 +557,22 @@ describe('validateSecret', () => {
     ['standard-webhooks', `whsec_${Buffer.alloc(32, 0xfb).toString('base64url')}`],
   ] as const)('refuses a %s secret %j', (scheme, secret) => {
     expect(validateSecret(scheme, secret)).toEqual(expect.any(String));
+  });
+
+  it('says what is wrong and what to send', () => {
+    expect(validateSecret('hmac-sha256', 'short')).toBe('secret must be at least 8 characters');
+    expect(validateSecret('up', 'short')).toBe('secret must be at least 8 characters');
+    expect(validateSecret('standard-webhooks', 'whsec_')).toBe(
+      "standard-webhooks secrets are 'whsec_' followed by base64 of at least 16 bytes",
+    );
+    expect(validateSecret('hmac-sha256', 42 as unknown as string)).toBe('secret must be a string');
+    // Stored values with that prefix are read back as encrypted (SecretBox).
+    expect(validateSecret('hmac-sha256', 'enc:v1:abcdefghijkl')).toBe(
+      "secret must not start with 'enc:v1:'",
+    );
+    expect(validateSecret('sha1' as SignatureScheme, 'abcdefghijkl')).toBe(
+      'unknown signature scheme',
+    );
   });
 
   it('accepts only secrets the standardwebhooks package can use too', () => {

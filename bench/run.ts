@@ -10,6 +10,8 @@
  * plus a CPU profile of the service under the burst. Writes bench/results.json and
  * bench/results.png; everything else (data, logs, profiles) goes to bench/.work/.
  *
+ * `--part=latency`: time to money instead (bench/latency.ts: webhook → invoice.paid by rate).
+ *
  * Options: --quick, --sizes=10000,100000 (reconcile sizes), --seconds=N (ingest phase length),
  * --no-profile, --variants / --no-variants (short bursts with LOG_LEVEL=info and with
  * WORKER_ENABLED=false; on by default in the full run).

@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
   cpuSeconds,
+  envList,
   freePort,
   http,
   log,
@@ -48,13 +49,7 @@ const PG_PASSWORD = 'bank-sync-embedded';
 const WORK = resolve(__dirname, '..', '..', '.work');
 const LIMIT_SERVER = join(__dirname, 'servers', 'nest-minimal.js');
 
-const envOption = (name: string): Record<string, string> =>
-  Object.fromEntries(
-    (option(name) ?? '')
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
+const envOption = (name: string): Record<string, string> => envList(option(name));
 
 interface Side {
   name: string;

@@ -27,7 +27,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import {
+  cliOption,
   cpuSeconds,
+  envList,
   hmacHex,
   postgresCpuSeconds,
   postmasterOf,
@@ -40,9 +42,7 @@ import {
   type Child,
 } from './util';
 
-const argv = process.argv.slice(2);
-const option = (name: string): string | undefined =>
-  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const option = cliOption;
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIR = resolve(option('dir') ?? ROOT);
@@ -53,12 +53,7 @@ const SECRET = 'bench-webhook-secret-0123456789';
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdefghij';
 const PG_PASSWORD = 'bank-sync-embedded';
 const PATH = '/webhooks/bank/transactions';
-const EXTRA_ENV = Object.fromEntries(
-  (option('env') ?? '')
-    .split(',')
-    .filter((kv) => kv.includes('='))
-    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-);
+const EXTRA_ENV = envList(cliOption('env'));
 
 /** Wall-clock milliseconds with sub-millisecond precision (comparable with PostgreSQL's now()). */
 const nowMs = (): number => performance.timeOrigin + performance.now();

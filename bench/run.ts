@@ -30,6 +30,7 @@ import { formatSummary, summarize, type ProfileSummary } from './profile-summary
 import {
   type Child,
   cpuSeconds,
+  envList,
   mainThreadCpuSeconds,
   freePort,
   http,
@@ -88,12 +89,7 @@ const VARIANTS = flag('variants') || (!QUICK && !flag('no-variants'));
 // A/B runs while tuning: (a') (unless --no-nest) and the service only, with the service's env
 // from --env=K=V,K=V.
 const INGEST_ONLY = flag('ingest-only');
-const EXTRA_ENV = Object.fromEntries(
-  (option('env') ?? '')
-    .split(',')
-    .filter((kv) => kv.includes('='))
-    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-);
+const EXTRA_ENV = envList(option('env'));
 // The node flags `npm start` runs the service with (package.json), so the bench measures the
 // service as it is deployed. The limit servers get the same ones: one runtime for every server.
 const RUNTIME_FLAGS = startFlagsOf(ROOT);

@@ -20,6 +20,24 @@ import { createServer } from 'node:net';
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (100 on Linux unless reconfigured). */
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
+/** `--name=value` of this process's arguments, or undefined. */
+export function cliOption(name: string): string | undefined {
+  return process.argv
+    .slice(2)
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
+}
+
+/** An environment given on the command line, `K=V,K=V` (the value of `--env=`, say). */
+export function envList(text: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (text ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function log(msg: string): void {

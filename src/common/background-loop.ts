@@ -75,7 +75,8 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.wake.notify();
+    // This loop only: stopping is no news for the other instances.
+    this.wake.wakeHere();
     await this.loop;
   }
 

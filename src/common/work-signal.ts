@@ -10,6 +10,11 @@ export class WorkSignal {
   private pending = false;
 
   notify(): void {
+    this.wakeHere();
+  }
+
+  /** Wakes the loop waiting here only (subclasses may tell others too in `notify`). */
+  wakeHere(): void {
     if (this.waiter) {
       const wake = this.waiter;
       this.waiter = null;

@@ -32,13 +32,8 @@ export class SharedSignal extends WorkSignal {
   }
 
   override notify(): void {
-    super.notify();
+    this.wakeHere();
     this.shout();
-  }
-
-  /** Wakes this instance's loop only (a wake-up that came from another instance). */
-  wakeHere(): void {
-    super.notify();
   }
 }
 

@@ -15,7 +15,7 @@ import type { RunPullStep } from './run-pull-step';
 /** Late-posted transactions can carry a time before the last pull; re-read this much. */
 export const PULL_OVERLAP_MS = 15 * 60_000;
 /** Banks pulled at the same time: their pages share the group-committed write path. */
-const BANKS_AT_ONCE = 4;
+export const BANKS_AT_ONCE = 4;
 /** Up holds re-checked per bank per run. */
 const HOLD_RECHECK_BATCH = 500;
 /** A bank pulled for the first time: how far back to look. */

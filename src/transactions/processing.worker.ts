@@ -85,7 +85,8 @@ export class ProcessingWorker extends BackgroundLoop {
     for (const r of rows)
       if (r.waited_s !== null) this.waited.observe({ stage: 'claimed' }, r.waited_s);
     this.processed.inc({ outcome: 'processed' }, rows.filter((r) => r.completed).length);
-    await this.match(rows.filter((r) => r.completed && r.direction === 'credit').map((r) => r.id));
+    // Debits too: one naming a paid invoice is a refund; any other becomes not_applicable.
+    await this.match(rows.filter((r) => r.completed).map((r) => r.id));
     const special = rows.filter((r) => !r.completed);
     for (let i = 0; i < special.length; i += FETCH_CONCURRENCY) {
       // The rows still waiting keep their lease: a group can take a fetch timeout, and a slow

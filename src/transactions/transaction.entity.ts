@@ -2,7 +2,12 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TRANSACTION_STATUSES = ['PENDING', 'PROCESSED', 'FAILED', 'VOIDED'] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
-export const MATCH_STATUSES = ['unmatched', 'partially_allocated', 'matched'] as const;
+export const MATCH_STATUSES = [
+  'unmatched',
+  'partially_allocated',
+  'matched',
+  'not_applicable',
+] as const;
 export type MatchStatus = (typeof MATCH_STATUSES)[number];
 export type Direction = 'credit' | 'debit';
 export type TransactionSource = 'webhook' | 'pull';
@@ -18,12 +23,12 @@ export type TransactionSource = 'webhook' | 'pull';
 @Index('ix_transactions_created', ['createdAt', 'id'])
 // The candidates of a reconciliation run, in the order it reads them.
 @Index('ix_transactions_match_candidates', ['createdAt', 'id'], {
-  where: `status = 'PROCESSED' AND direction = 'credit' AND unallocated_amount > 0`,
+  where: `status = 'PROCESSED' AND ((direction = 'credit' AND unallocated_amount > 0) OR (direction = 'debit' AND match_status = 'unmatched'))`,
 })
 @Check('ck_transactions_status', `status IN ('PENDING', 'PROCESSED', 'FAILED', 'VOIDED')`)
 @Check(
   'ck_transactions_match_status',
-  `match_status IN ('unmatched', 'partially_allocated', 'matched')`,
+  `match_status IN ('unmatched', 'partially_allocated', 'matched', 'not_applicable')`,
 )
 @Check('ck_transactions_direction', `direction IN ('credit', 'debit')`)
 @Check('ck_transactions_source', `source IN ('webhook', 'pull')`)

@@ -7,6 +7,7 @@ import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
 import { EventRetention1795559100000 } from './1795559100000-EventRetention';
 import { PullResume1795559200000 } from './1795559200000-PullResume';
 import { RunPartial1795559310000 } from './1795559310000-RunPartial';
+import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   EventRetention1795559100000,
   PullResume1795559200000,
   RunPartial1795559310000,
+  TransactionInterop1795559320000,
 ];

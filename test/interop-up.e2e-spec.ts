@@ -143,6 +143,56 @@ describe('transactions keep what sources send (Up foreignAmount, holdInfo, settl
     });
   });
 
+  it("keeps the fields of Up's own documented example (a purchase in IDR)", async () => {
+    // developer.up.com.au, "Transaction Resource Response (JSON)", as published (trimmed of
+    // relationships this service does not read).
+    const example = {
+      type: 'transactions',
+      id: '6035d589-42a1-44b0-9007-754119a5d04a',
+      attributes: {
+        status: 'SETTLED',
+        rawText: 'WARUNG BEBEK, UBUD INDONES',
+        description: 'Warung Bebek Bengil',
+        message: null,
+        isCategorizable: true,
+        holdInfo: {
+          amount: { currencyCode: 'AUD', value: '-107.92', valueInBaseUnits: -10792 },
+          foreignAmount: null,
+        },
+        roundUp: {
+          amount: { currencyCode: 'AUD', value: '-0.08', valueInBaseUnits: -8 },
+          boostPortion: null,
+        },
+        cashback: null,
+        amount: { currencyCode: 'AUD', value: '-107.92', valueInBaseUnits: -10792 },
+        foreignAmount: { currencyCode: 'IDR', value: '-1053698.77', valueInBaseUnits: -105369877 },
+        cardPurchaseMethod: { method: 'CARD_ON_FILE', cardNumberSuffix: '0001' },
+        settledAt: '2025-05-31T04:00:00+10:00',
+        createdAt: '2025-05-31T04:00:00+10:00',
+        transactionType: null,
+        note: null,
+        performingCustomer: { displayName: 'Bobby' },
+        deepLinkURL: 'up://transaction/VHJhbnNhY3Rpb24tMTE2',
+      },
+      relationships: { transferAccount: { data: null } },
+      links: { self: `${up.url}/api/v1/transactions/6035d589-42a1-44b0-9007-754119a5d04a` },
+    };
+    page.length = 0;
+    page.push(example);
+    expect((await t.request('POST', '/reconcile/run', { headers: admin })).status).toBe(200);
+    expect(await byExternal('upx', example.id)).toMatchObject({
+      amount: '107.92',
+      currency: 'AUD',
+      direction: 'debit',
+      foreign_amount: '1053698.77',
+      foreign_currency: 'IDR',
+      hold_amount: '107.92',
+      hold_currency: 'AUD',
+      settled_at: '2025-05-30T18:00:00.000Z',
+      raw_text: 'WARUNG BEBEK, UBUD INDONES',
+    });
+  });
+
   it('stores a 0.00 Up transaction, processed and not_applicable, never FAILED, on every pull', async () => {
     const zero = upTransaction('up-zero', { value: '0.00', message: 'INV-404' });
     page.length = 0;

@@ -49,10 +49,6 @@ export class Suggestions1795559400000 implements MigrationInterface {
       `ALTER TABLE "transaction_matches" ADD CONSTRAINT "ck_transaction_matches_rule" CHECK (rule IN ('single', 'multi', 'manual', 'suggestion', 'write_off'))`,
     );
     // Debits are looked at once (a refund, or not_applicable), so runs read debits too.
-    await q.query(`ALTER TABLE "transactions" DROP CONSTRAINT "ck_transactions_match_status"`);
-    await q.query(
-      `ALTER TABLE "transactions" ADD CONSTRAINT "ck_transactions_match_status" CHECK (match_status IN ('unmatched', 'partially_allocated', 'matched', 'not_applicable'))`,
-    );
     await q.query(`DROP INDEX "public"."ix_transactions_match_candidates"`);
     await q.query(
       `CREATE INDEX "ix_transactions_match_candidates" ON "transactions" ("created_at", "id") WHERE status = 'PROCESSED' AND ((direction = 'credit' AND unallocated_amount > 0) OR (direction = 'debit' AND match_status = 'unmatched'))`,
@@ -120,11 +116,7 @@ export class Suggestions1795559400000 implements MigrationInterface {
       `CREATE INDEX "ix_transactions_match_candidates" ON "transactions" ("created_at", "id") WHERE status = 'PROCESSED' AND direction = 'credit' AND unallocated_amount > 0`,
     );
     await q.query(
-      `UPDATE "transactions" SET match_status = 'unmatched' WHERE match_status = 'not_applicable'`,
-    );
-    await q.query(`ALTER TABLE "transactions" DROP CONSTRAINT "ck_transactions_match_status"`);
-    await q.query(
-      `ALTER TABLE "transactions" ADD CONSTRAINT "ck_transactions_match_status" CHECK (match_status IN ('unmatched', 'partially_allocated', 'matched'))`,
+      `UPDATE "transactions" SET match_status = 'unmatched' WHERE match_status = 'not_applicable' AND direction = 'debit' AND amount > 0`,
     );
     await q.query(`DROP TABLE "invoice_near_keys"`);
     await q.query(`DROP TABLE "party_accounts"`);

@@ -278,21 +278,23 @@ describe('MatchLedger', () => {
     expect(() => ledger.decide('a')).toThrow(RangeError);
   });
 
-  it.each<[Partial<LockedTransaction>]>([[{ status: 'PENDING' }], [{ bank_status: 'HELD' }]])(
-    'refuses to decide or allocate %j, even naming no invoice',
-    (overrides) => {
-      const ledger = new MatchLedger(
-        [tx('a', overrides), tx('b', { ...overrides, reference: 'no invoice' })],
-        [invoice('INV-1')],
-        [],
-      );
-      expect(() => ledger.decide('b')).toThrow(new RangeError('transaction b is not matchable'));
-      expect(() => ledger.allocate('a', 'inv-INV-1', '1', 'manual', null)).toThrow(
-        new RangeError('transaction a is not matchable'),
-      );
-      expect(ledger.newAllocations).toEqual([]);
-    },
-  );
+  it.each<[Partial<LockedTransaction>]>([
+    [{ status: 'PENDING' }],
+    [{ bank_status: 'HELD' }],
+    // An amount of 0 (Up books them) is not_applicable: never decided, never an exception.
+    [{ amount: '0.0000', unallocated_amount: '0.0000' }],
+  ])('refuses to decide or allocate %j, even naming no invoice', (overrides) => {
+    const ledger = new MatchLedger(
+      [tx('a', overrides), tx('b', { ...overrides, reference: 'no invoice' })],
+      [invoice('INV-1')],
+      [],
+    );
+    expect(() => ledger.decide('b')).toThrow(new RangeError('transaction b is not matchable'));
+    expect(() => ledger.allocate('a', 'inv-INV-1', '1', 'manual', null)).toThrow(
+      new RangeError('transaction a is not matchable'),
+    );
+    expect(ledger.newAllocations).toEqual([]);
+  });
 
   it.each<[bigint, bigint, 'pending' | 'cancelled', string]>([
     [0n, 100n, 'pending', 'pending'],

@@ -5,7 +5,7 @@
  * Money is held in minor units (bigint) and converted with the money helpers only.
  */
 import { randomUUID } from 'node:crypto';
-import { fromMinor, toMinor } from '../common/money';
+import { fromMinor, isZeroAmount, toMinor } from '../common/money';
 import type { InvoiceStatus } from '../invoices/invoice.entity';
 import { decide, type Decision, type ExceptionReason, type MatchInvoice } from './matcher';
 import type { WriteOffReason, WriteOffRule } from './suggestions/write-off';
@@ -124,7 +124,13 @@ function hasAmount(tx: LockedTransaction): boolean {
 
 /** A transaction matching may look at: settled, processed, with a known amount. */
 export function isMatchable(tx: LockedTransaction): boolean {
-  return tx.status === 'PROCESSED' && tx.bank_status !== 'HELD' && hasAmount(tx);
+  return (
+    tx.status === 'PROCESSED' &&
+    tx.bank_status !== 'HELD' &&
+    hasAmount(tx) &&
+    // An amount of 0 pays nothing and owes nothing: not_applicable, never an exception.
+    !isZeroAmount(tx.amount as string)
+  );
 }
 
 /** `settled` is what is paid plus what is written off (ck_invoices_status_paid). */

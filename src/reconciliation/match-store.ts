@@ -156,6 +156,7 @@ export async function writeLedger(
       ],
     );
   }
+  await learnAccounts(m, allocations, context.actor);
   await writeWriteOffs(m, ledger);
   for (const reversal of ledger.reversals) {
     await m.query(
@@ -217,6 +218,32 @@ export async function writeLedger(
     );
   }
   await writeExceptions(m, ledger);
+}
+
+/**
+ * Who pays whom: the payer's account of a confirmed allocation (an exact reference, a person's
+ * allocation or acceptance, never an automatic suggestion, which would learn from itself) is
+ * remembered for the invoice's customer, for later suggestions.
+ */
+async function learnAccounts(
+  m: EntityManager,
+  allocations: MatchLedger['newAllocations'],
+  actor: Actor,
+): Promise<void> {
+  const confirmed = allocations.filter(
+    (a) => a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME,
+  );
+  if (confirmed.length === 0) return;
+  await m.query(
+    `INSERT INTO party_accounts (customer_key, account)
+     SELECT DISTINCT i.customer_key, t.counterparty_account
+       FROM unnest($1::uuid[], $2::uuid[]) AS a(transaction_id, invoice_id)
+       JOIN transactions t ON t.id = a.transaction_id
+       JOIN invoices i ON i.id = a.invoice_id
+      WHERE t.counterparty_account IS NOT NULL AND i.customer_key IS NOT NULL
+     ON CONFLICT (customer_key, account) DO NOTHING`,
+    [confirmed.map((a) => a.transactionId), confirmed.map((a) => a.invoiceId)],
+  );
 }
 
 /** New write-offs (and their `invoice.written_off` events), and those reversed. */

@@ -138,7 +138,9 @@ export class RunsService implements BeforeApplicationShutdown {
       run.banks = await this.pullStep.pull(run.id, this.stopping.signal);
       run.pulledCount = run.banks.reduce((n, b) => n + b.pulled_count, 0);
       await this.matchAll(run);
-      run.status = 'succeeded';
+      // What a failing bank did not serve was not matched: the run is not a success to alert on
+      // as one, nor a failure (every other bank was pulled and everything stored was matched).
+      run.status = run.banks.some((b) => b.error !== null) ? 'partial' : 'succeeded';
     } catch (err) {
       this.logger.error({ err, run_id: run.id }, 'reconciliation run failed');
       run.status = 'failed';

@@ -2,6 +2,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TRANSACTION_STATUSES = ['PENDING', 'PROCESSED', 'FAILED', 'VOIDED'] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+/** not_applicable: nothing to match (a transaction of amount 0, a debit that is no refund). */
 export const MATCH_STATUSES = [
   'unmatched',
   'partially_allocated',
@@ -32,7 +33,12 @@ export type TransactionSource = 'webhook' | 'pull';
 )
 @Check('ck_transactions_direction', `direction IN ('credit', 'debit')`)
 @Check('ck_transactions_source', `source IN ('webhook', 'pull')`)
-@Check('ck_transactions_amount', `amount IS NULL OR amount > 0`)
+// 0 is a real booking (Up sends them); such a transaction is not_applicable to matching.
+@Check('ck_transactions_amount', `amount IS NULL OR amount >= 0`)
+@Check(
+  'ck_transactions_extra_amounts',
+  `(foreign_amount IS NULL OR foreign_amount >= 0) AND (hold_amount IS NULL OR hold_amount >= 0)`,
+)
 @Check(
   'ck_transactions_unallocated',
   `unallocated_amount IS NULL OR (unallocated_amount >= 0 AND unallocated_amount <= amount)`,
@@ -68,6 +74,28 @@ export class TransactionEntity {
 
   @Column({ type: 'text', nullable: true })
   counterparty!: string | null;
+
+  /** The payer's IBAN or account number, compact (seed `counterparty_account`, statements). */
+  @Column({ name: 'counterparty_account', type: 'text', nullable: true })
+  counterpartyAccount!: string | null;
+
+  /** Up's foreignAmount (magnitude; the direction is the transaction's). */
+  @Column({ name: 'foreign_amount', type: 'numeric', precision: 20, scale: 4, nullable: true })
+  foreignAmount!: string | null;
+
+  @Column({ name: 'foreign_currency', type: 'char', length: 3, nullable: true })
+  foreignCurrency!: string | null;
+
+  /** Up's settledAt: when the bank settled it (null while HELD, or where unknown). */
+  @Column({ name: 'settled_at', type: 'timestamptz', precision: 3, nullable: true })
+  settledAt!: Date | null;
+
+  /** Up's holdInfo.amount: what was held, which the settled amount may differ from. */
+  @Column({ name: 'hold_amount', type: 'numeric', precision: 20, scale: 4, nullable: true })
+  holdAmount!: string | null;
+
+  @Column({ name: 'hold_currency', type: 'char', length: 3, nullable: true })
+  holdCurrency!: string | null;
 
   /** A third text searched for invoice numbers (Up's rawText). */
   @Column({ name: 'raw_text', type: 'text', nullable: true })

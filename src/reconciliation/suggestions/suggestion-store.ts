@@ -55,7 +55,7 @@ export async function loadInputs(
 ): Promise<Map<string, SuggestInput>> {
   const txs = await m.query<TxRow[]>(
     `SELECT t.id, t.amount, t.unallocated_amount, t.currency, t.direction, t.reference,
-            t.description, t.raw_text, t.counterparty, NULL::text AS counterparty_account,
+            t.description, t.raw_text, t.counterparty, t.counterparty_account,
             t.occurred_at
        FROM transactions t
       WHERE t.id = ANY($1::uuid[]) AND t.amount IS NOT NULL AND t.currency IS NOT NULL

@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { createApp, PendingMigrationsError } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { SecretKeyError } from './common/secret-box';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import {
+  DataDirError,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from './database/embedded-postgres';
 
 /**
  * Longer than a reconciliation batch and a pull's timeouts; shorter than most supervisors wait.
@@ -74,7 +78,8 @@ main().catch((err: unknown) => {
   if (
     err instanceof ConfigError ||
     err instanceof PendingMigrationsError ||
-    err instanceof SecretKeyError
+    err instanceof SecretKeyError ||
+    err instanceof DataDirError
   ) {
     console.error(err.message);
   } else {

@@ -98,6 +98,11 @@ async function stopOrphan(pid: number, pgdata: string, log: (line: string) => vo
   }
 }
 
+/** DATA_DIR cannot be used as it is; the message says what to do. */
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
 /** The `postgres` account's uid and groups, from /etc/passwd and /etc/group (null: none yet). */
 function postgresAccount(): { uid: number; gids: Set<number> } | null {
   const field = (file: string, name: string): string[] | undefined => {
@@ -147,7 +152,7 @@ export function prepareDataDir(dataDir: string, log: (line: string) => void): vo
   for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
     if (!canEnter(dir, account)) {
       const mode = (statSync(dir).mode & 0o777).toString(8).padStart(4, '0');
-      throw new Error(
+      throw new DataDirError(
         `The embedded PostgreSQL runs as the "${USER}" user (the service runs as root), which ` +
           `cannot enter ${dir} (mode ${mode}) on the way to DATA_DIR ${dataDir}. Either let it ` +
           `through (chmod o+x ${dir}), set DATA_DIR to a folder outside ${dir}, or set ` +

@@ -21,6 +21,7 @@ export type TransactionSource = 'webhook' | 'pull';
 @Entity('transactions')
 @Index('uq_transactions_bank_external', ['bankId', 'externalId'], { unique: true })
 @Index('ix_transactions_due', ['nextAttemptAt'], { where: `status = 'PENDING'` })
+@Index('ix_transactions_failed', ['createdAt'], { where: `status = 'FAILED'` })
 @Index('ix_transactions_created', ['createdAt', 'id'])
 // The candidates of a reconciliation run, in the order it reads them.
 @Index('ix_transactions_match_candidates', ['createdAt', 'id'], {

@@ -7,6 +7,7 @@ import { SignatureGuard } from './signature.guard';
 import { UpIntake } from './up-intake';
 import { BankRateLimitGuard, ClientRateLimitGuard, WebhookRateLimits } from './webhook-rate-limit';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookMetrics } from './webhook-metrics';
 
 @Module({
   imports: [BanksModule, TransactionsModule],
@@ -19,7 +20,8 @@ import { WebhooksController } from './webhooks.controller';
     SignatureGuard,
     BankRateLimitGuard,
     IdempotencyInterceptor,
+    WebhookMetrics,
   ],
-  exports: [IntakeService],
+  exports: [IntakeService, WebhookMetrics],
 })
 export class WebhooksModule {}

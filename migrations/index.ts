@@ -6,6 +6,7 @@ import { Events1795558859200 } from './1795558859200-Events';
 import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
 import { EventRetention1795559100000 } from './1795559100000-EventRetention';
 import { PullResume1795559200000 } from './1795559200000-PullResume';
+import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   FasterEventJson1795559000000,
   EventRetention1795559100000,
   PullResume1795559200000,
+  RawEvents1795559318000,
 ];

@@ -107,6 +107,24 @@ describe('webhook events: list, exact bytes, replay', () => {
     expect(detail.body.external_transaction_id).toBe('txn_bytes');
   });
 
+  it('bytes that are not UTF-8: body null rather than a lossy text, body_base64 exact', async () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0x00, 0xfe, 0x7d]);
+    await query(
+      t.databaseUrl,
+      `INSERT INTO webhook_events (bank_id, event_id, body, body_sha256, headers)
+       VALUES ('default', 'evt_binary', $1, sha256($1), '{}')`,
+      [bytes],
+    );
+    const event = (await eventOf('evt_binary')) as EventItem & Record<string, unknown>;
+    expect(event.body).toBeNull();
+    expect(Buffer.from(event.body_base64 as string, 'base64').equals(bytes)).toBe(true);
+    expect(event.body_sha256).toBe(sha256Hex(bytes));
+    // Nothing can be normalized from them: a replay changes nothing.
+    const res = await replay(event.id);
+    expect(res.status).toBe(422);
+    await query(t.databaseUrl, `DELETE FROM webhook_events WHERE event_id = 'evt_binary'`);
+  });
+
   it('never shows a signature: seed, standard-webhooks and a bank-named signature header', async () => {
     const seedRaw = JSON.stringify(seedBody({ transaction_id: 'txn_sig_seed' }));
     const seedSignature = hmacHex(WEBHOOK_SECRET, seedRaw);
@@ -232,6 +250,7 @@ describe('webhook events: list, exact bytes, replay', () => {
     for (const [path, field] of [
       ['?limit=9999', 'limit'],
       ['?outcome=matched', 'outcome'],
+      ['?transaction_status=DONE', 'transaction_status'],
       ['?transaction_id=txn_001', 'transaction_id'],
       ['?from=yesterday', 'from'],
       ['?to=2026-01-01T10', 'to'],
@@ -276,6 +295,8 @@ describe('webhook events: list, exact bytes, replay', () => {
       [event.transaction_id],
     );
     const before = await counts();
+    const failed = await events('?transaction_status=FAILED');
+    expect(failed.map((e) => e.event_id)).toEqual(['evt_failed']);
     const first = await replay(event.id);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({

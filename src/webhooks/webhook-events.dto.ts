@@ -41,6 +41,14 @@ export class WebhookEventQuery extends PageQuery {
   outcome?: EventOutcome;
 
   @ApiPropertyOptional({
+    enum: TRANSACTION_STATUSES,
+    description: 'status of the transaction the event names (FAILED: candidates for a replay)',
+  })
+  @IsOptional()
+  @IsIn(TRANSACTION_STATUSES)
+  transaction_status?: TransactionStatus;
+
+  @ApiPropertyOptional({
     format: 'uuid',
     description: "the service's transaction id: every event that names that transaction",
   })

@@ -103,6 +103,7 @@ export class WebhookEventsService {
     if (q.from) where.push(`e.received_at >= ${param(queryInstant('from', q.from))}`);
     if (q.to) where.push(`e.received_at < ${param(queryInstant('to', q.to))}`);
     if (q.outcome) where.push(`${OUTCOME} = ${param(q.outcome)}`);
+    if (q.transaction_status) where.push(`t.status = ${param(q.transaction_status)}`);
     if (q.transaction_id) {
       // Two InitPlans, so the (bank_id, external_transaction_id) index finds the events.
       const id = param(q.transaction_id);

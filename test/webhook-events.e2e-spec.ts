@@ -323,6 +323,23 @@ describe('webhook events: list, exact bytes, replay', () => {
     expect((await replay(event.id)).body.result).toBe('unchanged');
   });
 
+  it('concurrent replays of one FAILED transaction requeue it once', async () => {
+    const raw = JSON.stringify(seedBody({ transaction_id: 'txn_race' }));
+    expect((await sendSigned(t, raw, 'evt_race')).status).toBe(202);
+    const event = await eventOf('evt_race');
+    await query(t.databaseUrl, `UPDATE transactions SET status = 'FAILED' WHERE id = $1`, [
+      event.transaction_id,
+    ]);
+    const before = await counts();
+    const answers = await Promise.all(Array.from({ length: 16 }, () => replay(event.id)));
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    expect(answers.map((a) => a.body.result).sort()).toEqual([
+      'requeued',
+      ...Array(15).fill('unchanged'),
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
   it('after a fix: a transaction stored wrongly is stored again from its bytes, then matched', async () => {
     const invoice = await t.request('POST', '/invoices', {
       headers: admin,

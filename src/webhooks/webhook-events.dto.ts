@@ -12,6 +12,9 @@ import { TRANSACTION_STATUSES, type TransactionStatus } from '../transactions/tr
 export const EVENT_OUTCOMES = ['created', 'duplicate', 'no_transaction'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
+// OpenAPI 3.0: a nullable enum lists null among its values, or validators refuse the null.
+const NULLABLE_STATUSES = [...TRANSACTION_STATUSES, null];
+
 export const REPLAY_RESULTS = ['created', 'updated', 'requeued', 'unchanged'] as const;
 export type ReplayResult = (typeof REPLAY_RESULTS)[number];
 
@@ -93,7 +96,7 @@ export class WebhookEventDto {
   @ApiProperty({ type: String, nullable: true, example: 'txn_001' })
   external_transaction_id!: string | null;
   @ApiProperty({ enum: EVENT_OUTCOMES, example: 'created' }) outcome!: EventOutcome;
-  @ApiProperty({ enum: TRANSACTION_STATUSES, nullable: true, example: 'PROCESSED' })
+  @ApiProperty({ enum: NULLABLE_STATUSES, nullable: true, example: 'PROCESSED' })
   transaction_status!: TransactionStatus | null;
 }
 
@@ -123,7 +126,7 @@ export class ReplayResultDto {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) transaction_id!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'txn_001' })
   external_transaction_id!: string | null;
-  @ApiProperty({ enum: TRANSACTION_STATUSES, nullable: true, example: 'PENDING' })
+  @ApiProperty({ enum: NULLABLE_STATUSES, nullable: true, example: 'PENDING' })
   transaction_status!: TransactionStatus | null;
   @ApiProperty({
     example: 'the transaction was FAILED: back in the queue with a fresh set of attempts',

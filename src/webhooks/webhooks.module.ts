@@ -6,12 +6,15 @@ import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
 import { UpIntake } from './up-intake';
 import { BankRateLimitGuard, ClientRateLimitGuard, WebhookRateLimits } from './webhook-rate-limit';
+import { WebhookEventsController } from './webhook-events.controller';
+import { WebhookEventsService } from './webhook-events.service';
+import { WebhookReplayService } from './webhook-replay.service';
 import { WebhooksController } from './webhooks.controller';
 import { WebhookMetrics } from './webhook-metrics';
 
 @Module({
   imports: [BanksModule, TransactionsModule],
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, WebhookEventsController],
   providers: [
     IntakeService,
     UpIntake,
@@ -21,6 +24,8 @@ import { WebhookMetrics } from './webhook-metrics';
     BankRateLimitGuard,
     IdempotencyInterceptor,
     WebhookMetrics,
+    WebhookEventsService,
+    WebhookReplayService,
   ],
   exports: [IntakeService, WebhookMetrics],
 })

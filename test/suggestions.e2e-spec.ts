@@ -309,4 +309,16 @@ describe('suggestions, write-offs and refunds', () => {
     });
     expect(found.data).toMatchObject({ reason: 'no_reference', kind: 'amount' });
   });
+
+  it('does not pay the invoice a typo landed on when its neighbour has the exact amount', async () => {
+    const named = await invoice('TYP-2001', '100.00', 'Cyberdyne Systems');
+    const meant = await invoice('TYP-2010', '250.00', 'Cyberdyne Systems');
+    const id = await tx('250.00', { reference: 'TYP-2001' });
+    await run();
+    expect(await reasonOf(id)).toBe('ambiguous');
+    expect((await getInvoice(named)).status).toBe('pending');
+    const [best] = (await suggestions(id)).body.data;
+    expect(best.invoices[0].invoice_id).toBe(meant);
+    expect(best.kind).toBe('near_reference');
+  });
 });

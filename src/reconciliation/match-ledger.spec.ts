@@ -22,6 +22,7 @@ function tx(id: string, overrides: Partial<LockedTransaction> = {}): LockedTrans
     description: null,
     raw_text: null,
     match_status: 'unmatched',
+    counterparty: null,
     ...overrides,
   };
 }
@@ -36,6 +37,7 @@ function invoice(number: string, overrides: Partial<LockedInvoice> = {}): Locked
     amount_paid: '0.0000',
     amount_written_off: '0.0000',
     customer_key: null,
+    customer: null,
     status: 'pending',
     ...overrides,
   };

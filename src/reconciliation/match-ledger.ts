@@ -23,6 +23,7 @@ export interface LockedTransaction {
   description: string | null;
   raw_text: string | null;
   match_status: string;
+  counterparty: string | null;
 }
 
 export interface LockedInvoice {
@@ -34,6 +35,7 @@ export interface LockedInvoice {
   amount_paid: string;
   amount_written_off: string;
   customer_key: string | null;
+  customer: string | null;
   status: InvoiceStatus;
 }
 
@@ -165,6 +167,8 @@ export class MatchLedger {
     matches: ExistingMatch[],
     writeOffs: ExistingWriteOff[] = [],
     private readonly writeOffRules: readonly WriteOffRule[] = [],
+    /** Transactions an invoice one slip from their named number would fit exactly. */
+    private readonly nearExact: ReadonlySet<string> = new Set(),
   ) {
     for (const row of txs) {
       if (!hasAmount(row)) continue;
@@ -192,6 +196,7 @@ export class MatchLedger {
         currency: row.currency,
         outstanding: fromMinor(due - paid - writtenOff, row.currency),
         status: row.status,
+        customer: row.customer,
       };
       this.invoices.set(row.id, {
         view,
@@ -252,6 +257,8 @@ export class MatchLedger {
         direction: tx.row.direction,
         texts: [tx.row.reference, tx.row.description, tx.row.raw_text],
         allocatedInvoiceIds: [...tx.liveInvoiceIds],
+        counterparty: tx.row.counterparty,
+        nearExactAmount: this.nearExact.has(txId),
       },
       invoicesByKey,
       this.writeOffRules,

@@ -744,3 +744,31 @@ describe('decide with write-off rules', () => {
     expect(d).toMatchObject({ allocations: [], reason: 'ambiguous' });
   });
 });
+
+describe('decide: an exact reference the amount and payer contradict', () => {
+  const acme = invoice('INV-001', { outstanding: '5000.00', customer: 'Acme Ltd' });
+
+  it('pays in part when the payer is the customer, or unknown', () => {
+    for (const counterparty of ['ACME Limited', null]) {
+      expect(
+        decide(transaction({ unallocated: '2000.00', counterparty }), byKey([acme])),
+      ).toMatchObject({ allocations: [{ amount: '2000.00' }], reason: null });
+    }
+  });
+
+  it('allocates nothing when the payer is plainly someone else and the amount differs', () => {
+    expect(
+      decide(transaction({ unallocated: '2000.00', counterparty: 'Globex GmbH' }), byKey([acme])),
+    ).toEqual({ allocations: [], reason: 'ambiguous', rule: MATCH_RULES.single });
+    // The exact amount from another payer is still a payment of it (someone paying for Acme).
+    expect(
+      decide(transaction({ unallocated: '5000.00', counterparty: 'Globex GmbH' }), byKey([acme])),
+    ).toMatchObject({ allocations: [{ amount: '5000.00' }], reason: null });
+  });
+
+  it('allocates nothing when an invoice one slip away has exactly that amount outstanding', () => {
+    expect(
+      decide(transaction({ unallocated: '2000.00', nearExactAmount: true }), byKey([acme])),
+    ).toEqual({ allocations: [], reason: 'ambiguous', rule: MATCH_RULES.single });
+  });
+});

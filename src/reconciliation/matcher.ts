@@ -4,6 +4,7 @@
  * result; nothing here touches I/O, so every rule of the contract is unit-testable.
  */
 import { compareMoney, formatAmount, minMoney, subMoney, sumMoney, toMinor } from '../common/money';
+import { partySimilarity } from './suggestions/party';
 import { writeOffRuleFor, type WriteOffReason, type WriteOffRule } from './suggestions/write-off';
 
 export const EXCEPTION_REASONS = [
@@ -28,6 +29,13 @@ export interface MatchTransaction {
   texts: Array<string | null | undefined>;
   /** Invoices this transaction already pays: a surplus left after them is an overpayment. */
   allocatedInvoiceIds?: string[];
+  /** The payer's name, when the bank gives one. */
+  counterparty?: string | null;
+  /**
+   * An open invoice one slip away from the named number (`nearKind`) has exactly the unallocated
+   * amount outstanding: the reference may be a typo for it (the service looks this up).
+   */
+  nearExactAmount?: boolean;
 }
 
 export interface MatchInvoice {
@@ -38,6 +46,7 @@ export interface MatchInvoice {
   currency: string;
   outstanding: string;
   status: 'pending' | 'partially_paid' | 'paid' | 'cancelled';
+  customer?: string | null;
 }
 
 export interface Allocation {
@@ -195,12 +204,32 @@ function single(
       };
     }
   }
+  if (order !== 0 && doubtful(tx, invoice)) {
+    return outcome([], 'ambiguous', MATCH_RULES.single);
+  }
   const overpaid = order > 0;
   return outcome(
     [{ invoiceId: invoice.id, amount }],
     overpaid ? 'overpayment' : null,
     MATCH_RULES.single,
   );
+}
+
+/** Payers whose names are less alike than this are not the invoice's customer. */
+export const OTHER_PARTY_BELOW = 0.5;
+
+/**
+ * An exact reference with an amount that is not the invoice's: a partial payment or an
+ * overpayment, unless something says the reference is wrong. Then nothing is allocated and a
+ * person (with suggestions) decides, because a wrong automatic allocation is worse than none:
+ * the payer is plainly someone else than the invoice's customer, or an invoice one slip away from
+ * the number has exactly this amount outstanding (a typo that landed on another real number:
+ * with sequential numbers most typos do).
+ */
+function doubtful(tx: MatchTransaction, invoice: MatchInvoice): boolean {
+  if (tx.nearExactAmount) return true;
+  if (!tx.counterparty || !invoice.customer) return false;
+  return partySimilarity(tx.counterparty, invoice.customer) < OTHER_PARTY_BELOW;
 }
 
 /**

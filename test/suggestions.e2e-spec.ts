@@ -321,4 +321,14 @@ describe('suggestions, write-offs and refunds', () => {
     expect(best.invoices[0].invoice_id).toBe(meant);
     expect(best.kind).toBe('near_reference');
   });
+
+  it('finds an invoice entered after the payment at the next run', async () => {
+    const id = await tx('77.00', { counterparty: 'Latecomer Logistics' });
+    await run();
+    expect((await suggestions(id)).body.data).toEqual([]);
+    const inv = await invoice('LATE-1', '77.00', 'Latecomer Logistics Ltd');
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s).toMatchObject({ kind: 'amount', invoices: [{ invoice_id: inv }] });
+  });
 });

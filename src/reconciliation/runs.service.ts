@@ -22,6 +22,7 @@ import {
   type RunTrigger,
 } from './reconciliation-run.entity';
 import { RUN_PULL_STEP, type RunPullStep } from './run-pull-step';
+import { SuggestionsService } from './suggestions/suggestions.service';
 
 /** pg_advisory_lock key of "a run is in progress" (any instance on this database). */
 export const RUN_LOCK_KEY = 7_243_520_113;
@@ -57,6 +58,7 @@ export class RunsService implements BeforeApplicationShutdown {
     private readonly gauge: LoadGauge,
     private readonly wakeups: Wakeups,
     metrics: MetricsService,
+    private readonly suggestions: SuggestionsService,
   ) {
     this.engine = new MatchEngine(dataSource, () => {
       wakeups.outbox.notify();
@@ -162,6 +164,8 @@ export class RunsService implements BeforeApplicationShutdown {
       run.banks = await this.pullStep.pull(run.id, this.stopping.signal);
       run.pulledCount = run.banks.reduce((n, b) => n + b.pulled_count, 0);
       await this.matchAll(run);
+      // An invoice entered since an exception's suggestions were computed may be its candidate.
+      await this.suggestions.markStaleSinceNewInvoices();
       // What a failing bank did not serve was not matched: the run is not a success to alert on
       // as one, nor a failure (every other bank was pulled and everything stored was matched).
       run.status = run.banks.some((b) => b.error !== null) ? 'partial' : 'succeeded';

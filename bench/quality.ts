@@ -443,6 +443,21 @@ async function inParallel<T>(
   );
 }
 
+function emptyCounts(): Omit<Tally, 'wrongByRule' | 'wrongExamples'> {
+  return {
+    total: 0,
+    auto: 0,
+    autoRight: 0,
+    autoWrong: 0,
+    answerable: 0,
+    exceptionsWithAnswer: 0,
+    top1: 0,
+    top3: 0,
+    nothing: 0,
+    nothingQuiet: 0,
+  };
+}
+
 interface Tally {
   total: number;
   auto: number;
@@ -616,20 +631,7 @@ async function score(db: Client, txs: Labelled[]): Promise<Record<string, Tally>
     return a.length === bs.length && [...a].sort().every((x, i) => x === bs[i]);
   };
   for (const tx of txs) {
-    const t = (tallies[tx.kind] ??= {
-      total: 0,
-      auto: 0,
-      autoRight: 0,
-      autoWrong: 0,
-      answerable: 0,
-      exceptionsWithAnswer: 0,
-      top1: 0,
-      top3: 0,
-      nothing: 0,
-      nothingQuiet: 0,
-      wrongByRule: {},
-      wrongExamples: [],
-    });
+    const t = (tallies[tx.kind] ??= { ...emptyCounts(), wrongByRule: {}, wrongExamples: [] });
     t.total++;
     const answers = tx.alternatives ?? (tx.answer.length > 0 ? [tx.answer] : []);
     const auto = autoOf.get(tx.externalId);
@@ -684,18 +686,7 @@ function table(results: Record<string, Tally>): string {
     '| kind | transactions | automatic (wrong) | auto precision | auto recall | exceptions with an answer | top-1 | top-3 | "nothing" quiet (no suggestion > 0.5) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const all = {
-    total: 0,
-    auto: 0,
-    autoRight: 0,
-    autoWrong: 0,
-    answerable: 0,
-    exceptionsWithAnswer: 0,
-    top1: 0,
-    top3: 0,
-    nothing: 0,
-    nothingQuiet: 0,
-  };
+  const all = emptyCounts();
   for (const [kind, t] of Object.entries(results)) {
     for (const k of Object.keys(all) as Array<keyof typeof all>) all[k] += t[k];
     rows.push(

@@ -229,22 +229,13 @@ function single(
       );
     }
   }
-  const evidence: Evidence = {
-    reference: reference.evidence,
-    amount: amount.evidence,
-    party: party.scored.evidence,
-    date: dateEvidence(tx, [invoice]).evidence,
-    currency: currencyEvidence(tx.currency),
-  };
-  const llr = reference.llr + amount.llr + party.scored.llr + dateEvidence(tx, [invoice]).llr;
   return {
     key: candidateKey([invoice.id], writeOff !== null, null),
     kind,
-    score: logistic(llr),
+    ...combine(tx, [invoice], reference, amount, party),
     invoices: [{ invoiceId: invoice.id, invoiceNumber: invoice.number, amount: allocated }],
     writeOff,
     reversalOf: null,
-    evidence,
   };
 }
 
@@ -253,8 +244,6 @@ function split(input: SuggestInput, invoices: SuggestInvoice[], reference: Score
   const sorted = [...invoices].sort((a, b) =>
     a.number < b.number ? -1 : a.number > b.number ? 1 : 0,
   );
-  const party = partyEvidence(tx, sorted);
-  const date = dateEvidence(tx, sorted);
   const amount = scored(
     LLR.amount.setExact,
     0.9,
@@ -269,7 +258,7 @@ function split(input: SuggestInput, invoices: SuggestInvoice[], reference: Score
       null,
     ),
     kind: 'split',
-    score: logistic(reference.llr + amount.llr + party.scored.llr + date.llr),
+    ...combine(tx, sorted, reference, amount, partyEvidence(tx, sorted)),
     invoices: sorted.map((i) => ({
       invoiceId: i.id,
       invoiceNumber: i.number,
@@ -277,13 +266,6 @@ function split(input: SuggestInput, invoices: SuggestInvoice[], reference: Score
     })),
     writeOff: null,
     reversalOf: null,
-    evidence: {
-      reference: reference.evidence,
-      amount: amount.evidence,
-      party: party.scored.evidence,
-      date: date.evidence,
-      currency: currencyEvidence(tx.currency),
-    },
   };
 }
 
@@ -312,22 +294,13 @@ function refunds(input: SuggestInput): Suggestion[] {
             `takes back ${debit} of the ${allocated} ${tx.currency} allocated`,
           );
     const reference = scored(LLR.reference.exact, 1, `names ${invoice.number}`);
-    const party = partyEvidence(tx, [invoice]);
-    const date = dateEvidence(tx, [invoice]);
     out.push({
       key: candidateKey([invoice.id], false, allocation.matchId),
       kind: 'refund',
-      score: logistic(reference.llr + amount.llr + party.scored.llr),
+      ...combine(tx, [invoice], reference, amount, partyEvidence(tx, [invoice])),
       invoices: [{ invoiceId: invoice.id, invoiceNumber: invoice.number, amount: allocated }],
       writeOff: null,
       reversalOf: allocation.matchId,
-      evidence: {
-        reference: reference.evidence,
-        amount: amount.evidence,
-        party: party.scored.evidence,
-        date: date.evidence,
-        currency: currencyEvidence(tx.currency),
-      },
     });
   }
   return out;
@@ -336,6 +309,27 @@ function refunds(input: SuggestInput): Suggestion[] {
 interface Scored {
   llr: number;
   evidence: FactorEvidence;
+}
+
+/** The score and the evidence of a candidate: every factor, summed as log-odds. */
+function combine(
+  tx: SuggestTransaction,
+  invoices: readonly SuggestInvoice[],
+  reference: Scored,
+  amount: Scored,
+  party: PartyFinding,
+): { score: number; evidence: Evidence } {
+  const date = dateEvidence(tx, invoices);
+  return {
+    score: logistic(reference.llr + amount.llr + party.scored.llr + date.llr),
+    evidence: {
+      reference: reference.evidence,
+      amount: amount.evidence,
+      party: party.scored.evidence,
+      date: date.evidence,
+      currency: currencyEvidence(tx.currency),
+    },
+  };
 }
 
 function scored(llr: number, score: number, detail: string): Scored {

@@ -43,6 +43,26 @@ const STANDARD_ERRORS: Record<number, string> = {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
+/**
+ * OpenAPI 3.0's `nullable` adds null only to the `type` beside it; the `allOf` Nest writes for a
+ * nullable DTO property (`{ nullable, type: object, allOf: [$ref] }`) still requires the
+ * referenced object, so a real `null` fails the document's own schema. Rewritten as "the object
+ * or null": the second branch is the 3.0 spelling of JSON Schema's `type: 'null'`.
+ */
+function nullableRefs(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableRefs);
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  const allOf = schema.allOf as Array<Record<string, unknown>> | undefined;
+  if (schema.nullable === true && allOf?.length === 1 && typeof allOf[0].$ref === 'string') {
+    delete schema.allOf;
+    delete schema.type;
+    delete schema.nullable;
+    schema.oneOf = [allOf[0], { type: 'object', nullable: true, enum: [null] }];
+  }
+  Object.values(schema).forEach(nullableRefs);
+}
+
 function addError(op: OperationObject, status: number): void {
   op.responses[status] ??= { description: STANDARD_ERRORS[status] };
 }
@@ -58,6 +78,8 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   const schemas = (doc.components ??= {}).schemas ?? (doc.components.schemas = {});
   schemas.ProblemField = PROBLEM_FIELD;
   schemas.Problem = PROBLEM;
+  nullableRefs(doc.components);
+  nullableRefs(doc.paths);
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];

@@ -44,4 +44,25 @@ describe('OpenAPI document', () => {
     for (const tag of used)
       expect([tag, (declared.get(tag) ?? '').length > 0]).toEqual([tag, true]);
   });
+
+  it('has no text in a description that Swagger UI would read as HTML or a quote', () => {
+    // Swagger UI renders descriptions as Markdown with HTML allowed, then sanitizes: `<key>` is
+    // an unknown tag and vanishes, a line starting with `>` becomes a block quote. Inside a code
+    // span both are shown as written.
+    const wrong: string[] = [];
+    const visit = (node: unknown, at: string): void => {
+      if (!node || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'description' && typeof value === 'string') {
+          const prose = value.replace(/`[^`]*`/g, '');
+          if (/<[A-Za-z/!?]/.test(prose) || /^\s*>/m.test(prose)) wrong.push(`${at}: ${value}`);
+        } else visit(value, `${at}/${key}`);
+      }
+    };
+    visit(doc, '#');
+    expect(wrong).toEqual([]);
+    expect(doc.paths['/banks'].get.responses['401'].description).toContain(
+      '`Authorization: Bearer <key>`',
+    );
+  });
 });

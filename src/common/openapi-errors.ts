@@ -36,7 +36,7 @@ const PROBLEM: SchemaObject = {
 
 const STANDARD_ERRORS: Record<number, string> = {
   400: 'Invalid input; `errors` lists each field',
-  401: 'No valid staff API key (Authorization: Bearer <key>)',
+  401: 'No valid staff API key (`Authorization: Bearer <key>`)',
   403: "The key's role may not call this route",
   404: 'No such resource',
 };

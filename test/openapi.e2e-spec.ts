@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { offlineOpenApiDocument } from '../scripts/openapi-document';
-import { startTestApp, type TestApp } from './support/app';
-import { operations, type OpenApiDoc } from './support/openapi';
+import { statusTitle } from '../src/common/problem';
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { operations, schemaValidator, type OpenApiDoc } from './support/openapi';
+import { hmacHex, seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
 describe('OpenAPI document', () => {
   let t: TestApp;
   let doc: OpenApiDoc;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ WEBHOOK_SECRET, MAX_BODY_BYTES: '1024' });
     doc = (await t.request('GET', '/docs-json')).body as OpenApiDoc;
   });
   afterAll(() => t.close());
@@ -64,5 +66,112 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/banks'].get.responses['401'].description).toContain(
       '`Authorization: Bearer <key>`',
     );
+  });
+
+  const PROBLEM = 'application/problem+json';
+
+  it('gives each problem answer an example of its own status, valid against Problem', () => {
+    const validate = schemaValidator(doc);
+    const wrong: string[] = [];
+    for (const { route, op } of operations(doc)) {
+      for (const [status, res] of Object.entries(op.responses)) {
+        const media = res.content?.[PROBLEM];
+        if (!media) continue;
+        const example = media.example as { type: string; title: string; status: number };
+        const errors = validate('/components/schemas/Problem', example);
+        if (
+          example?.status !== Number(status) ||
+          example.title !== statusTitle(Number(status)) ||
+          // The fallback for a 409 that no table names: each conflict is its own kind.
+          example.type === '/problems/conflict' ||
+          errors.length > 0
+        ) {
+          wrong.push(`${route} ${status}: ${JSON.stringify(example)} ${errors.join('; ')}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("shows the type, title and fields of the service's real problem answers", async () => {
+    const admin = bearer(ADMIN_KEY);
+    const viewer = await t.request('POST', '/api-keys', {
+      headers: admin,
+      json: { name: 'openapi-viewer', role: 'viewer' },
+    });
+    const webhook = (raw: string, headers: Record<string, string>) =>
+      t.request('POST', '/webhooks/bank/transactions', { headers, body: raw });
+    const valid = JSON.stringify(seedBody({ transaction_id: 'oa_problem' }));
+    const signed = (raw: string) => ({
+      'content-type': 'application/json',
+      'x-event-id': 'oa_problem_evt',
+      'x-signature': hmacHex(WEBHOOK_SECRET, raw),
+    });
+    const invoice = { invoice_number: 'INV-OAP', amount_due: '1.00', currency: 'NGN' };
+    expect((await t.request('POST', '/invoices', { headers: admin, json: invoice })).status).toBe(
+      201,
+    );
+    const tooBig = JSON.stringify(seedBody({ description: 'x'.repeat(2048) }));
+    const cases: Array<
+      [route: string, status: number, answer: Promise<{ status: number; body: unknown }>]
+    > = [
+      ['get /banks', 400, t.request('GET', '/banks?limit=9999', { headers: admin })],
+      ['get /banks', 401, t.request('GET', '/banks')],
+      [
+        'post /banks',
+        403,
+        t.request('POST', '/banks', { headers: bearer(viewer.body.key), json: {} }),
+      ],
+      ['get /banks/{id}', 404, t.request('GET', '/banks/no-such-bank', { headers: admin })],
+      [
+        'post /banks',
+        409,
+        t.request('POST', '/banks', {
+          headers: admin,
+          json: {
+            id: 'default',
+            name: 'x',
+            signature_scheme: 'hmac-sha256',
+            secrets: ['s3cret-s3cret'],
+          },
+        }),
+      ],
+      ['post /invoices', 409, t.request('POST', '/invoices', { headers: admin, json: invoice })],
+      [
+        'post /webhooks/bank/transactions',
+        400,
+        webhook(
+          JSON.stringify(seedBody({ amount: -1 })),
+          signed(JSON.stringify(seedBody({ amount: -1 }))),
+        ),
+      ],
+      [
+        'post /webhooks/bank/transactions',
+        401,
+        webhook(valid, { ...signed(valid), 'x-signature': '00' }),
+      ],
+      [
+        'post /webhooks/{bankId}/transactions',
+        404,
+        sendSigned(t, valid, 'oa_evt_404', { path: '/webhooks/no-such-bank/transactions' }),
+      ],
+      ['post /webhooks/bank/transactions', 413, webhook(tooBig, signed(tooBig))],
+      [
+        'post /webhooks/bank/transactions',
+        415,
+        webhook(valid, { ...signed(valid), 'content-type': 'text/plain' }),
+      ],
+    ];
+    for (const [route, status, answer] of cases) {
+      const [method, path] = route.split(' ');
+      const example = doc.paths[path][method].responses[status].content?.[PROBLEM]
+        ?.example as Record<string, unknown>;
+      const real = await answer;
+      const shape = (body: unknown) => {
+        const { type, title, status: code, ...rest } = body as Record<string, unknown>;
+        return { type, title, status: code, fields: Object.keys(rest).sort() };
+      };
+      expect([route, real.status, shape(real.body)]).toEqual([route, status, shape(example)]);
+    }
   });
 });

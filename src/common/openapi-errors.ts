@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { BANK_ID } from '../banks/banks.dto';
+import { problemExample } from './openapi-problem-examples';
 
 // The spec's object types, reached through OpenAPIObject (the package exports no others).
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
@@ -21,16 +22,33 @@ const PROBLEM: SchemaObject = {
   description: 'RFC 9457 problem details, sent as application/problem+json',
   required: ['type', 'title', 'status', 'detail'],
   properties: {
-    type: { type: 'string', example: '/problems/validation-error' },
-    title: { type: 'string', example: 'Bad Request' },
-    status: { type: 'integer', example: 400 },
+    type: { type: 'string', description: 'A relative URI naming the kind of problem' },
+    title: { type: 'string', description: "The status code's reason phrase" },
+    status: { type: 'integer' },
     detail: { type: 'string' },
     errors: {
       type: 'array',
       description: 'On a 400: each invalid field',
       items: { $ref: '#/components/schemas/ProblemField' },
     },
-    correlation_id: { type: 'string', description: 'On a 5xx: quote it when reporting' },
+    correlation_id: {
+      type: 'string',
+      description: "The request's id, in the service's log too: quote it when reporting",
+    },
+    retry_after: { type: 'integer', description: 'On a 429: seconds to wait (as Retry-After)' },
+    running_run_id: {
+      type: 'string',
+      format: 'uuid',
+      nullable: true,
+      description: 'On run-in-progress: the run that holds the lock',
+    },
+    run_id: { type: 'string', format: 'uuid', description: 'On run-failed: the failed run' },
+    existing_invoice_id: {
+      type: 'string',
+      format: 'uuid',
+      nullable: true,
+      description: 'On invoice-number-taken: the invoice that has the number',
+    },
   },
 };
 
@@ -110,8 +128,12 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       for (const [status, response] of Object.entries(op.responses)) {
         const res = response as ResponseObject;
         if (Number(status) >= 400 && !res.content) {
+          // Its own example: the schema's alone made every error show one (the 400's) body.
           res.content = {
-            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+            'application/problem+json': {
+              schema: { $ref: '#/components/schemas/Problem' },
+              example: problemExample(Number(status), method, path),
+            },
           };
         }
       }

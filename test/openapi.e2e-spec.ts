@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Webhook } from 'standardwebhooks';
 import { join } from 'node:path';
 import { offlineOpenApiDocument } from '../scripts/openapi-document';
 import { statusTitle } from '../src/common/problem';
@@ -173,5 +174,41 @@ describe('OpenAPI document', () => {
       };
       expect([route, real.status, shape(real.body)]).toEqual([route, status, shape(example)]);
     }
+  });
+
+  it('shows a POST /banks example for each signature scheme, and each one creates its bank', async () => {
+    const media = doc.paths['/banks'].post.requestBody!.content['application/json'];
+    const examples = Object.values(media.examples ?? {}).map(
+      (e) => e.value as { id: string; signature_scheme: string; secrets: string[] },
+    );
+    const schemes = (
+      doc.components.schemas.CreateBankDto as {
+        properties: { signature_scheme: { enum: string[] } };
+      }
+    ).properties.signature_scheme.enum;
+    expect(examples.map((e) => e.signature_scheme).sort()).toEqual([...schemes].sort());
+    for (const example of examples) {
+      const res = await t.request('POST', '/banks', { headers: bearer(ADMIN_KEY), json: example });
+      expect([example.id, res.status, res.body]).toEqual([
+        example.id,
+        201,
+        expect.objectContaining({ id: example.id }),
+      ]);
+    }
+    // The standard-webhooks example's secret is one a sender really signs with.
+    const sw = examples.find((e) => e.signature_scheme === 'standard-webhooks')!;
+    const raw = JSON.stringify(seedBody({ transaction_id: 'oa_sw_1' }));
+    const at = new Date();
+    const signature = new Webhook(sw.secrets[0]).sign('oa_sw_evt_1', at, raw);
+    const delivered = await t.request('POST', `/webhooks/${sw.id}/transactions`, {
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'oa_sw_evt_1',
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      body: raw,
+    });
+    expect(delivered.status).toBe(202);
   });
 });

@@ -11,6 +11,7 @@
  * bench/results.png; everything else (data, logs, profiles) goes to bench/.work/.
  *
  * `--part=latency`: time to money instead (bench/latency.ts: webhook → invoice.paid by rate).
+ * `--part=quality`: matching quality on a labelled corpus instead (bench/quality.ts).
  *
  * Options: --quick, --sizes=10000,100000 (reconcile sizes), --seconds=N (ingest phase length),
  * --no-profile, --variants / --no-variants (short bursts with LOG_LEVEL=info and with
@@ -26,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { drawChart } from './chart';
 import { latencyBench } from './latency';
+import { qualityBench } from './quality';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
 import {
   type Child,
@@ -849,6 +851,7 @@ const ratio = (a: number, b: number | null): number | null => (b && b > 0 ? roun
 
 async function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
+  if (option('part') === 'quality') return qualityBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

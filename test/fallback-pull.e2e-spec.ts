@@ -101,6 +101,10 @@ describe('scheduled fallback: pull missed transactions, then match', () => {
     expect(banks.slow.error).toMatch(/tim/i);
     expect(res.body.pulled_count).toBe(6);
     expect(res.body.trigger).toBe('manual');
+    // Two banks' pulls failed: the run finished, but it is not a success (issue 18).
+    expect(res.body.status).toBe('partial');
+    const again = await t.request('GET', `/reconcile/runs/${res.body.id}`, { headers: admin });
+    expect(again.body.status).toBe('partial');
 
     const rows = await query<{ external_id: string; source: string }>(
       t.databaseUrl,
@@ -336,6 +340,12 @@ describe('scheduled fallback: a chain longer than one run goes on in the next', 
       );
       const third = await run();
       expect(third).toMatchObject({ pulled_count: 1, error: null });
+      // Runs that left the chain unfinished were partial; the one that finished it succeeded.
+      const statuses = await query<{ status: string }>(
+        t.databaseUrl,
+        `SELECT status FROM reconciliation_runs ORDER BY started_at`,
+      );
+      expect(statuses.map((r) => r.status)).toEqual(['partial', 'partial', 'succeeded']);
       const done = await cursor();
       expect(done.resume_url).toBeNull();
       // Moved to when the chain began (its first run), not to the last run's start.

@@ -7,6 +7,7 @@ import {
 } from '../src/transactions/transaction-matcher';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
+import { eventually } from './support/webhooks';
 
 interface TxInput {
   amount: string;
@@ -244,6 +245,14 @@ describe('reconciliation', () => {
     await invoice('RERUN-1', '10.00');
     await tx({ amount: '12.00', reference: 'RERUN-1' });
     await run();
+    // Suggestions are computed in the background after a run; let them settle first.
+    await eventually(async () => {
+      const [due] = await query<{ n: number }>(
+        t.databaseUrl,
+        `SELECT count(*)::int AS n FROM transaction_exceptions WHERE suggested_at IS NULL`,
+      );
+      return due.n === 0 ? true : undefined;
+    });
     const snapshot = () =>
       query(
         t.databaseUrl,

@@ -71,12 +71,12 @@ export class CreateBankDto {
   @IsString({ each: true })
   secrets!: string[];
 
-  @ApiPropertyOptional({ example: 'X-Event-Id' })
+  @ApiPropertyOptional({ example: 'X-Event-Id', description: 'hmac-sha256 only' })
   @IsOptional()
   @Matches(HEADER_NAME, { message: 'event_id_header must be an HTTP header name' })
   event_id_header?: string;
 
-  @ApiPropertyOptional({ example: 'X-Signature' })
+  @ApiPropertyOptional({ example: 'X-Signature', description: 'hmac-sha256 only' })
   @IsOptional()
   @Matches(HEADER_NAME, { message: 'signature_header must be an HTTP header name' })
   signature_header?: string;
@@ -146,12 +146,12 @@ export class UpdateBankDto {
   @IsString({ each: true })
   secrets?: string[];
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'hmac-sha256 only' })
   @IsOmittable()
   @Matches(HEADER_NAME, { message: 'event_id_header must be an HTTP header name' })
   event_id_header?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'hmac-sha256 only' })
   @IsOmittable()
   @Matches(HEADER_NAME, { message: 'signature_header must be an HTTP header name' })
   signature_header?: string;
@@ -184,8 +184,20 @@ export class BankDto {
   @ApiProperty({ example: 'acme' }) id!: string;
   @ApiProperty({ example: 'Acme Bank' }) name!: string;
   @ApiProperty({ enum: SIGNATURE_SCHEMES }) signature_scheme!: SignatureScheme;
-  @ApiProperty({ example: 'X-Event-Id' }) event_id_header!: string;
-  @ApiProperty({ example: 'X-Signature' }) signature_header!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'X-Event-Id',
+    description: 'hmac-sha256 only; null for schemes whose headers are fixed',
+  })
+  event_id_header!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'X-Signature',
+    description: 'hmac-sha256 only; null for schemes whose headers are fixed',
+  })
+  signature_header!: string | null;
   @ApiProperty({ type: BankSecretsSummaryDto }) secrets!: BankSecretsSummaryDto;
   @ApiProperty({ type: BankApiSummaryDto, nullable: true }) api!: BankApiSummaryDto | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;

@@ -63,6 +63,7 @@ export class BanksService {
   }
 
   async create(dto: CreateBankDto): Promise<BankDto> {
+    checkHeaderNames(dto.signature_scheme, dto);
     this.checkSecrets(dto.signature_scheme, dto.secrets);
     await this.dataSource.transaction(async (em) => {
       const inserted = await em
@@ -101,6 +102,7 @@ export class BanksService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!bank) throw notFound('bank', id);
+      checkHeaderNames(bank.signatureScheme, dto);
       if (dto.name !== undefined) bank.name = dto.name;
       if (dto.event_id_header !== undefined) bank.eventIdHeader = dto.event_id_header;
       if (dto.signature_header !== undefined) bank.signatureHeader = dto.signature_header;
@@ -221,8 +223,9 @@ export class BanksService {
       id: bank.id,
       name: bank.name,
       signature_scheme: bank.signatureScheme,
-      event_id_header: bank.eventIdHeader,
-      signature_header: bank.signatureHeader,
+      // Only hmac-sha256 reads them; the other schemes' headers are fixed (or the body's).
+      event_id_header: bank.signatureScheme === 'hmac-sha256' ? bank.eventIdHeader : null,
+      signature_header: bank.signatureScheme === 'hmac-sha256' ? bank.signatureHeader : null,
       secrets: { active_count: added.length, added_at: added },
       api:
         bank.apiKind && bank.apiBaseUrl
@@ -232,6 +235,24 @@ export class BanksService {
       updated_at: bank.updatedAt.toISOString(),
     };
   }
+}
+
+/**
+ * Header names are an hmac-sha256 setting: for another scheme they would be stored and shown
+ * while nothing reads them, so they are refused rather than silently ignored.
+ */
+function checkHeaderNames(
+  scheme: BankEntity['signatureScheme'],
+  dto: { event_id_header?: string; signature_header?: string },
+): void {
+  if (scheme === 'hmac-sha256') return;
+  const errors = (['event_id_header', 'signature_header'] as const)
+    .filter((field) => dto[field] !== undefined)
+    .map((field) => ({
+      field,
+      message: `${field} applies to hmac-sha256 banks only; ${scheme} headers are fixed`,
+    }));
+  if (errors.length) throw validationProblem(errors, 'Header names do not apply to this scheme');
 }
 
 /** One canonical form (no trailing slash) so "inside base_url" checks are simple prefix checks. */

@@ -14,6 +14,14 @@ export interface UpTransaction {
   description: string | null;
   rawText: string | null;
   status: string;
+  /** `attributes.foreignAmount`: what a purchase abroad cost in its own currency (magnitude). */
+  foreignAmount: string | null;
+  foreignCurrency: string | null;
+  /** `attributes.settledAt`: null while HELD. */
+  settledAt: Date | null;
+  /** `attributes.holdInfo.amount`: what was held, which a settlement may differ from. */
+  holdAmount: string | null;
+  holdCurrency: string | null;
 }
 
 export class BankApiError extends Error {
@@ -53,6 +61,27 @@ function text(value: unknown): string | null {
     : null;
 }
 
+/**
+ * Up's MoneyObject as a magnitude and its currency (the sign is the transaction's direction, as
+ * for `amount`); null when Up sends none. A 0.00 amount is real (Up books them) and kept.
+ */
+function upMoney(
+  money: unknown,
+  field: string,
+): { amount: string; currency: string; negative: boolean } | null {
+  if (money === undefined || money === null) return null;
+  const m = money as { value?: unknown; currencyCode?: unknown };
+  if (typeof m !== 'object' || typeof m.value !== 'string' || typeof m.currencyCode !== 'string') {
+    throw new BankApiError(`Up transaction has no ${field}.value / ${field}.currencyCode`, false);
+  }
+  const negative = m.value.startsWith('-');
+  const parsed = parseAmount(negative ? m.value.slice(1) : m.value, m.currencyCode, {
+    allowZero: true,
+  });
+  if (!parsed.ok) throw new BankApiError(`Up transaction ${field}: ${parsed.message}`, false);
+  return { amount: parsed.value, currency: m.currencyCode, negative };
+}
+
 /** Maps Up's JSON:API transaction resource (v1/openapi.json `TransactionResource`). */
 export function normalizeUpTransaction(resource: unknown): UpTransaction {
   const r = resource as {
@@ -65,6 +94,8 @@ export function normalizeUpTransaction(resource: unknown): UpTransaction {
       status?: unknown;
       createdAt?: unknown;
       settledAt?: unknown;
+      foreignAmount?: unknown;
+      holdInfo?: { amount?: unknown } | null;
     };
   } | null;
   const a = r?.attributes;
@@ -79,28 +110,39 @@ export function normalizeUpTransaction(resource: unknown): UpTransaction {
       false,
     );
   }
-  const value = a.amount?.value;
-  const currency = a.amount?.currencyCode;
-  if (typeof value !== 'string' || typeof currency !== 'string') {
+  const amount = upMoney(a.amount, 'amount');
+  if (!amount)
     throw new BankApiError('Up transaction has no amount.value / amount.currencyCode', false);
-  }
-  const negative = value.startsWith('-');
-  const parsed = parseAmount(negative ? value.slice(1) : value, currency);
-  if (!parsed.ok) throw new BankApiError(`Up transaction amount: ${parsed.message}`, false);
   const createdAt = typeof a.createdAt === 'string' ? parseDateTime(a.createdAt) : null;
   if (!createdAt) {
     throw new BankApiError('Up transaction has no valid createdAt', false);
   }
+  let settledAt: Date | null = null;
+  if (a.settledAt !== undefined && a.settledAt !== null) {
+    settledAt = typeof a.settledAt === 'string' ? parseDateTime(a.settledAt) : null;
+    if (!settledAt)
+      throw new BankApiError('Up transaction settledAt is not a valid date-time', false);
+  }
+  const foreign = upMoney(a.foreignAmount, 'foreignAmount');
+  const hold =
+    a.holdInfo === undefined || a.holdInfo === null
+      ? null
+      : upMoney(a.holdInfo.amount, 'holdInfo.amount');
   return {
     externalId: r.id,
-    amount: parsed.value,
-    currency,
-    direction: negative ? 'debit' : 'credit',
+    amount: amount.amount,
+    currency: amount.currency,
+    direction: amount.negative ? 'debit' : 'credit',
     occurredAt: createdAt,
     message: text(a.message),
     description: text(a.description),
     rawText: text(a.rawText),
     status: typeof a.status === 'string' ? a.status : 'SETTLED',
+    foreignAmount: foreign?.amount ?? null,
+    foreignCurrency: foreign?.currency ?? null,
+    settledAt,
+    holdAmount: hold?.amount ?? null,
+    holdCurrency: hold?.currency ?? null,
   };
 }
 

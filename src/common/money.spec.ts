@@ -5,6 +5,7 @@ import {
   formatAmount,
   fromMinor,
   isCurrency,
+  isZeroAmount,
   minMoney,
   parseAmount,
   subMoney,
@@ -75,6 +76,46 @@ describe('isCurrency', () => {
     ['__proto__', false],
   ])('%j -> %s', (code, expected) => {
     expect(isCurrency(code)).toBe(expected);
+  });
+});
+
+describe('parseAmount with allowZero (amounts a bank books as 0)', () => {
+  it.each<[unknown, string, string]>([
+    ['0.00', 'AUD', '0.00'],
+    ['0', 'JPY', '0'],
+    [0, 'NGN', '0.00'],
+    ['000.000', 'KWD', '0.000'],
+    ['10.00', 'USD', '10.00'],
+  ])('accepts %j %s as %j', (input, currency, value) => {
+    expect(parseAmount(input, currency, { allowZero: true })).toEqual({ ok: true, value });
+  });
+
+  it.each<[unknown, string]>([
+    [-1, 'NGN'],
+    [-0.01, 'NGN'],
+    ['-0.00', 'NGN'],
+    ['0.001', 'NGN'],
+  ])('still refuses %j %s', (input, currency) => {
+    expect(parseAmount(input, currency, { allowZero: true }).ok).toBe(false);
+  });
+
+  it('refuses 0 without it', () => {
+    expect(parseAmount('0.00', 'AUD')).toEqual({ ok: false, message: 'must be greater than 0' });
+  });
+});
+
+describe('isZeroAmount', () => {
+  it.each([
+    ['0', true],
+    ['0.00', true],
+    ['0.0000', true],
+    ['00.0', true],
+    ['0.01', false],
+    ['10', false],
+    ['-0.00', false],
+    ['', false],
+  ])('%j is zero: %s', (value, zero) => {
+    expect(isZeroAmount(value)).toBe(zero);
   });
 });
 

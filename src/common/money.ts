@@ -75,14 +75,18 @@ export function currencyDecimals(currency: string): number {
  * exactly the currency's decimals, no leading zeros. Never rounds: an amount that cannot be
  * represented exactly is refused with a message that says why.
  */
-export function parseAmount(input: unknown, currency: string): ParseAmountResult {
+export function parseAmount(
+  input: unknown,
+  currency: string,
+  opts: { allowZero?: boolean } = {},
+): ParseAmountResult {
   if (!isCurrency(currency)) {
     return fail(`unknown currency ${JSON.stringify(currency)}: use an ISO 4217 code such as NGN`);
   }
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return fail('must be a finite number');
-    if (input <= 0) return fail('must be greater than 0');
+    if (input < 0 || (input === 0 && !opts.allowZero)) return fail('must be greater than 0');
     text = String(input);
     if (text.includes('e')) {
       return fail('must be in plain decimal notation (send it as a string, e.g. "5000.00")');
@@ -109,7 +113,8 @@ export function parseAmount(input: unknown, currency: string): ParseAmountResult
     );
   }
   const minor = BigInt(integer + fraction.padEnd(decimals, '0'));
-  if (minor <= 0n) return fail('must be greater than 0');
+  // Zero only where a source really books it (Up sends 0.00 transactions); never negative.
+  if (minor === 0n && !opts.allowZero) return fail('must be greater than 0');
   return { ok: true, value: fromMinor(minor, currency) };
 }
 
@@ -142,6 +147,11 @@ export function fromMinor(minor: bigint, currency: string): string {
 }
 
 /** Re-formats a stored NUMERIC ("5000.0000") to the currency's canonical string ("5000.00"). */
+/** A canonical or NUMERIC decimal string that is zero ("0", "0.00", "0.0000"). */
+export function isZeroAmount(value: string): boolean {
+  return /^0+(\.0+)?$/.test(value);
+}
+
 export function formatAmount(value: string, currency: string): string {
   return fromMinor(toMinor(value, currency), currency);
 }

@@ -71,6 +71,11 @@ class EnvironmentSchema {
   @IsString()
   RECONCILE_CRON = '0 * * * *';
 
+  @Matches(/^(off|0(\.\d{1,3})?|1(\.0{1,3})?)$/, {
+    message: 'AUTO_MATCH_THRESHOLD must be a score from 0 to 1 (at most 3 decimals) or off',
+  })
+  AUTO_MATCH_THRESHOLD = '0.95';
+
   @Transform(toInt)
   @IsInt({ message: 'MAX_BODY_BYTES must be a whole number of bytes' })
   @Min(1024, { message: 'MAX_BODY_BYTES must be at least 1024' })
@@ -203,6 +208,8 @@ export interface AppConfig {
   /** Keys that only open stored secrets (key rotation): SECRETS_DECRYPTION_KEYS. */
   secretsDecryptionKeys: Buffer[];
   reconcileCron: string;
+  /** Suggestions at least this sure are applied by the system; null: never (`off`). */
+  autoMatchThreshold: number | null;
   maxBodyBytes: number;
   logLevel: LogLevel;
   embeddedPgPort: number;
@@ -289,6 +296,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretsKey,
     secretsDecryptionKeys,
     reconcileCron: schema.RECONCILE_CRON,
+    autoMatchThreshold:
+      schema.AUTO_MATCH_THRESHOLD === 'off' ? null : Number(schema.AUTO_MATCH_THRESHOLD),
     maxBodyBytes: schema.MAX_BODY_BYTES,
     logLevel: schema.LOG_LEVEL,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,

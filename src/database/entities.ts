@@ -15,6 +15,7 @@ import {
 import { ReconciliationRunEntity } from '../reconciliation/reconciliation-run.entity';
 import { TransactionExceptionEntity } from '../reconciliation/transaction-exception.entity';
 import { TransactionMatchEntity } from '../reconciliation/transaction-match.entity';
+import { SUGGESTION_ENTITIES } from '../reconciliation/suggestions/suggestion.entities';
 import { TransactionEntity } from '../transactions/transaction.entity';
 import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
@@ -36,4 +37,5 @@ export const ENTITIES = [
   SubscriptionSecretEntity,
   DeliveryEntity,
   DeliveryAttemptEntity,
+  ...SUGGESTION_ENTITIES,
 ];

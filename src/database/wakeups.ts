@@ -13,7 +13,7 @@ import { WorkSignal } from '../common/work-signal';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
 /** The durable queues background loops work through; each has one wake-up. */
-export const WORK_QUEUES = ['transactions', 'outbox', 'deliveries'] as const;
+export const WORK_QUEUES = ['transactions', 'outbox', 'deliveries', 'suggestions'] as const;
 export type WorkQueue = (typeof WORK_QUEUES)[number];
 
 export const WAKE_CHANNEL = 'bank_sync_wake';
@@ -68,6 +68,7 @@ export class Wakeups implements OnApplicationBootstrap, OnApplicationShutdown {
       transactions: make('transactions'),
       outbox: make('outbox'),
       deliveries: make('deliveries'),
+      suggestions: make('suggestions'),
     };
   }
 
@@ -81,6 +82,10 @@ export class Wakeups implements OnApplicationBootstrap, OnApplicationShutdown {
 
   get deliveries(): SharedSignal {
     return this.signals.deliveries;
+  }
+
+  get suggestions(): SharedSignal {
+    return this.signals.suggestions;
   }
 
   onApplicationBootstrap(): Promise<void> {

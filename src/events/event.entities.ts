@@ -17,7 +17,9 @@ export const EVENT_TYPES = [
   'invoice.partially_paid',
   'invoice.paid',
   'reconciliation.exception',
+  'reconciliation.suggested',
   'reconciliation.run_finished',
+  'invoice.written_off',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

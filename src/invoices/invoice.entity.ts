@@ -7,7 +7,8 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
  * An invoice. `amount_paid` is the sum of its live allocations, materialized here and written in
  * the same database transaction as every allocation or reversal, so that set-based matching can
  * read it under a row lock, and so that the CHECKs below make "never allocate more than is due"
- * a database guarantee. `status` is derived from it (ck_invoices_status_paid), except cancelled.
+ * a database guarantee. `amount_written_off` is what write-offs settled (a bank fee, rounding):
+ * `status` is derived from the two (ck_invoices_status_paid), except cancelled.
  */
 @Entity('invoices')
 @Index('uq_invoices_normalized_number', ['normalizedNumber'], { unique: true })
@@ -15,10 +16,16 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 @Index('ix_invoices_status_created', ['status', 'createdAt', 'id'])
 @Check('ck_invoices_status', `status IN ('pending', 'partially_paid', 'paid', 'cancelled')`)
 @Check('ck_invoices_amount_due', `amount_due > 0`)
-@Check('ck_invoices_amount_paid', `amount_paid >= 0 AND amount_paid <= amount_due`)
+@Index('ix_invoices_open_customer', ['customerKey', 'currency', 'createdAt', 'id'], {
+  where: `status IN ('pending', 'partially_paid') AND customer_key IS NOT NULL`,
+})
+@Check(
+  'ck_invoices_amount_paid',
+  `amount_paid >= 0 AND amount_written_off >= 0 AND amount_paid + amount_written_off <= amount_due`,
+)
 @Check(
   'ck_invoices_status_paid',
-  `(status = 'cancelled' AND amount_paid = 0) OR status = CASE WHEN amount_paid = 0 THEN 'pending' WHEN amount_paid < amount_due THEN 'partially_paid' ELSE 'paid' END`,
+  `(status = 'cancelled' AND amount_paid = 0 AND amount_written_off = 0) OR status = CASE WHEN amount_paid + amount_written_off = 0 THEN 'pending' WHEN amount_paid + amount_written_off < amount_due THEN 'partially_paid' ELSE 'paid' END`,
 )
 export class InvoiceEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -34,6 +41,10 @@ export class InvoiceEntity {
   @Column({ type: 'text', nullable: true })
   customer!: string | null;
 
+  /** `partyKey(customer)`: how suggestions find a payer's open invoices. */
+  @Column({ name: 'customer_key', type: 'text', nullable: true })
+  customerKey!: string | null;
+
   @Column({ type: 'char', length: 3 })
   currency!: string;
 
@@ -42,6 +53,15 @@ export class InvoiceEntity {
 
   @Column({ name: 'amount_paid', type: 'numeric', precision: 20, scale: 4, default: 0 })
   amountPaid!: string;
+
+  @Column({
+    name: 'amount_written_off',
+    type: 'numeric',
+    precision: 20,
+    scale: 4,
+    default: 0,
+  })
+  amountWrittenOff!: string;
 
   @Column({ type: 'text', default: 'pending' })
   status!: InvoiceStatus;

@@ -59,8 +59,16 @@ export class InvoiceDto {
   @ApiProperty({ example: '5000.00' }) amount_due!: string;
   @ApiProperty({ example: '2000.00', description: 'Sum of the live allocations' })
   amount_paid!: string;
-  @ApiProperty({ example: '3000.00', description: 'amount_due - amount_paid; 0 when cancelled' })
+  @ApiProperty({
+    example: '3000.00',
+    description: 'amount_due - amount_paid - amount_written_off; 0 when cancelled',
+  })
   amount_outstanding!: string;
+  @ApiProperty({
+    example: '0.00',
+    description: 'Settled by live write-offs (a bank fee, rounding...) rather than paid',
+  })
+  amount_written_off!: string;
   @ApiProperty({ enum: INVOICE_STATUSES }) status!: InvoiceStatus;
   @ApiProperty({ type: String, nullable: true, format: 'date' }) due_date!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;

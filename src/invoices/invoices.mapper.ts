@@ -5,6 +5,7 @@ import type { InvoiceDto } from './invoices.dto';
 export function toInvoiceDto(i: InvoiceEntity): InvoiceDto {
   const due = formatAmount(i.amountDue, i.currency);
   const paid = formatAmount(i.amountPaid, i.currency);
+  const writtenOff = formatAmount(i.amountWrittenOff, i.currency);
   return {
     id: i.id,
     invoice_number: i.invoiceNumber,
@@ -13,7 +14,10 @@ export function toInvoiceDto(i: InvoiceEntity): InvoiceDto {
     amount_due: due,
     amount_paid: paid,
     amount_outstanding:
-      i.status === 'cancelled' ? formatAmount('0', i.currency) : subMoney(due, paid, i.currency),
+      i.status === 'cancelled'
+        ? formatAmount('0', i.currency)
+        : subMoney(subMoney(due, paid, i.currency), writtenOff, i.currency),
+    amount_written_off: writtenOff,
     status: i.status,
     due_date: i.dueDate,
     created_at: i.createdAt.toISOString(),

@@ -11,6 +11,8 @@ import {
 } from '../common/problem';
 import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { normalizeInvoiceNumber } from '../reconciliation/matcher';
+import { deletionKeys } from '../reconciliation/suggestions/near-reference';
+import { partyKey } from '../reconciliation/suggestions/party';
 import { MATCH_SELECT, type MatchRow, toMatchDto } from '../reconciliation/reconciliation.mappers';
 import { InvoiceEntity } from './invoice.entity';
 import { invoiceNumberProblem } from './invoice-number';
@@ -46,12 +48,28 @@ export class InvoicesService {
     if (errors.length > 0) throw validationProblem(errors);
 
     const normalized = normalizeInvoiceNumber(number);
+    // With its suggestion keys: the customer's key (a payer's open invoices) and the number's
+    // near-reference lookup keys, in the same statement.
     const rows = await this.dataSource.query<Array<{ id: string }>>(
-      `INSERT INTO invoices (invoice_number, normalized_number, customer, currency, amount_due,
-                             due_date)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (normalized_number) DO NOTHING RETURNING id`,
-      [number, normalized, body.customer ?? null, body.currency, amountDue, body.due_date ?? null],
+      `WITH ins AS (
+         INSERT INTO invoices (invoice_number, normalized_number, customer, currency, amount_due,
+                               due_date, customer_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (normalized_number) DO NOTHING RETURNING id),
+       keys AS (
+         INSERT INTO invoice_near_keys (key, invoice_id)
+         SELECT k, ins.id FROM ins, unnest($8::text[]) AS k)
+       SELECT id FROM ins`,
+      [
+        number,
+        normalized,
+        body.customer ?? null,
+        body.currency,
+        amountDue,
+        body.due_date ?? null,
+        partyKey(body.customer),
+        deletionKeys(normalized),
+      ],
     );
     if (rows.length === 0) {
       const existing = await this.repo().findOneBy({ normalizedNumber: normalized });

@@ -5,10 +5,11 @@
  */
 import { HttpStatus, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { compareMoney, minMoney, parseAmount, toMinor } from '../common/money';
+import { addMoney, compareMoney, minMoney, parseAmount, toMinor } from '../common/money';
 import { notFound, ProblemException } from '../common/problem';
 import { SYSTEM_ACTOR_NAME, type Actor } from './match-ledger';
 import { openLedger, writeLedger } from './match-store';
+import type { WriteOffReason } from './suggestions/write-off';
 
 export const SYSTEM_ACTOR: Actor = { name: SYSTEM_ACTOR_NAME, keyId: null };
 
@@ -80,7 +81,9 @@ export class MatchEngine {
           result.unmatched.push(id);
           continue;
         }
-        (ledger.newAllocations.length > before ? result.matched : result.unmatched).push(id);
+        if (ledger.newAllocations.length > before) result.matched.push(id);
+        // A debit that is no refund is not an exception: neither matched nor unmatched.
+        else if (ledger.reasons.get(id) !== null) result.unmatched.push(id);
       }
       await writeLedger(m, ledger, { actor: SYSTEM_ACTOR, runId });
       return result;
@@ -142,6 +145,82 @@ export class MatchEngine {
     });
   }
 
+  /**
+   * Makes a suggestion's allocations (and its write-off or reversal) exactly as stored, in one
+   * unit of work, or answers 409 when the money moved since it was computed: the suggestion is
+   * superseded, its exception is due to be computed again, the transaction's unallocated amount
+   * changed, or an invoice has less outstanding than the suggestion allocates.
+   * @param auto the system applying it (AUTO_MATCH_THRESHOLD); the allocations' note says so.
+   */
+  async applySuggestion(suggestionId: string, actor: Actor, auto = false): Promise<string[]> {
+    return this.inTransaction(async (m) => {
+      const [s] = await m.query<StoredSuggestion[]>(
+        `SELECT s.id, s.transaction_id, s.kind, s.score::text AS score, s.invoices, s.write_off,
+                s.reversal_of, s.basis_unallocated, s.superseded_at, e.suggested_at,
+                r.transaction_id AS reversal_transaction_id
+           FROM suggestions s
+           LEFT JOIN transaction_exceptions e ON e.transaction_id = s.transaction_id
+           LEFT JOIN transaction_matches r ON r.id = s.reversal_of
+          WHERE s.id = $1 FOR UPDATE OF s`,
+        [suggestionId],
+      );
+      if (!s) throw notFound('Suggestion', suggestionId);
+      if (s.superseded_at || !s.suggested_at) throw staleSuggestion();
+      const txIds = [s.transaction_id];
+      if (s.reversal_transaction_id) txIds.push(s.reversal_transaction_id);
+      const ledger = await openLedger(m, txIds, {
+        extraInvoiceIds: s.invoices.map((i) => i.invoice_id),
+        lockAllocatedInvoices: s.reversal_of !== null,
+      });
+      const tx = ledger.transaction(s.transaction_id);
+      if (!tx) return this.explainUnmatchable(m, s.transaction_id);
+      const note = `suggestion ${s.id} (${s.kind}, score ${s.score})${auto ? ', applied automatically' : ''}`;
+      const made: string[] = [];
+      if (s.reversal_of) {
+        if (!ledger.match(s.reversal_of)?.live) throw staleSuggestion();
+        ledger.reverse(s.reversal_of, actor, `refunded by transaction ${s.transaction_id}`);
+        ledger.reasons.set(s.transaction_id, null);
+        ledger.setNotApplicable(s.transaction_id, true);
+      } else {
+        const currency = tx.currency as string;
+        if (compareMoney(ledger.unallocated(tx.id), s.basis_unallocated, currency) !== 0) {
+          throw staleSuggestion();
+        }
+        for (const invoice of s.invoices) {
+          const open = ledger.invoice(invoice.invoice_id);
+          const needed = s.write_off
+            ? addMoney(invoice.amount, s.write_off.amount, currency)
+            : invoice.amount;
+          // A write-off settles the invoice only if exactly that much is still outstanding.
+          const room = open ? compareMoney(open.outstanding, needed, currency) : -1;
+          if (!open || open.status === 'cancelled' || room < 0 || (s.write_off && room !== 0)) {
+            throw staleSuggestion();
+          }
+          const allocation = ledger.allocate(
+            tx.id,
+            invoice.invoice_id,
+            invoice.amount,
+            'suggestion',
+            note,
+          );
+          made.push(allocation.id);
+          if (s.write_off) {
+            ledger.writeOff(
+              allocation,
+              s.write_off.amount,
+              s.write_off.reason,
+              s.write_off.rule_id,
+            );
+          }
+        }
+        ledger.decide(tx.id);
+      }
+      await writeLedger(m, ledger, { actor, runId: null });
+      await m.query(`UPDATE suggestions SET superseded_at = now() WHERE id = $1`, [s.id]);
+      return made;
+    });
+  }
+
   /** Reverses one allocation; the rules then apply again, never to the pair reversed. */
   async reverseMatch(matchId: string, reason: string, actor: Actor): Promise<void> {
     const [row] = await this.dataSource.query<Array<{ transaction_id: string }>>(
@@ -200,6 +279,27 @@ export class MatchEngine {
       }
     }
   }
+}
+
+interface StoredSuggestion {
+  id: string;
+  transaction_id: string;
+  kind: string;
+  score: string;
+  invoices: Array<{ invoice_id: string; amount: string }>;
+  write_off: { amount: string; reason: WriteOffReason; rule_id: string | null } | null;
+  reversal_of: string | null;
+  basis_unallocated: string;
+  superseded_at: Date | null;
+  suggested_at: Date | null;
+  reversal_transaction_id: string | null;
+}
+
+function staleSuggestion(): ProblemException {
+  return conflict(
+    'suggestion-stale',
+    'The money moved since this suggestion was made; GET the suggestions again for the current ones',
+  );
 }
 
 function conflict(slug: string, detail: string): ProblemException {

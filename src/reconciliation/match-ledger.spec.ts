@@ -21,6 +21,7 @@ function tx(id: string, overrides: Partial<LockedTransaction> = {}): LockedTrans
     reference: 'INV-1',
     description: null,
     raw_text: null,
+    match_status: 'unmatched',
     ...overrides,
   };
 }
@@ -33,6 +34,8 @@ function invoice(number: string, overrides: Partial<LockedInvoice> = {}): Locked
     currency: 'NGN',
     amount_due: '1000.0000',
     amount_paid: '0.0000',
+    amount_written_off: '0.0000',
+    customer_key: null,
     status: 'pending',
     ...overrides,
   };
@@ -58,7 +61,13 @@ describe('MatchLedger', () => {
       reason: 'overpayment',
     });
     expect(ledger.changedInvoices()).toEqual([
-      { id: 'inv-INV-1', amountPaid: '1000.00', status: 'paid', previousStatus: 'pending' },
+      {
+        id: 'inv-INV-1',
+        amountPaid: '1000.00',
+        amountWrittenOff: '0.00',
+        status: 'paid',
+        previousStatus: 'pending',
+      },
     ]);
     expect(ledger.changedTransactions()).toEqual([
       { id: 'a', unallocated: '0.00', matchStatus: 'matched' },
@@ -193,7 +202,13 @@ describe('MatchLedger', () => {
     );
     ledger.reverse('m1', SYSTEM, 'deleted by bank');
     expect(ledger.changedInvoices()).toEqual([
-      { id: 'inv-INV-1', amountPaid: '0.00', status: 'pending', previousStatus: 'partially_paid' },
+      {
+        id: 'inv-INV-1',
+        amountPaid: '0.00',
+        amountWrittenOff: '0.00',
+        status: 'pending',
+        previousStatus: 'partially_paid',
+      },
     ]);
     expect(ledger.changedTransactions()).toEqual([
       { id: 'a', unallocated: '600.00', matchStatus: 'unmatched' },
@@ -263,21 +278,23 @@ describe('MatchLedger', () => {
     expect(() => ledger.decide('a')).toThrow(RangeError);
   });
 
-  it.each<[Partial<LockedTransaction>]>([[{ status: 'PENDING' }], [{ bank_status: 'HELD' }]])(
-    'refuses to decide or allocate %j, even naming no invoice',
-    (overrides) => {
-      const ledger = new MatchLedger(
-        [tx('a', overrides), tx('b', { ...overrides, reference: 'no invoice' })],
-        [invoice('INV-1')],
-        [],
-      );
-      expect(() => ledger.decide('b')).toThrow(new RangeError('transaction b is not matchable'));
-      expect(() => ledger.allocate('a', 'inv-INV-1', '1', 'manual', null)).toThrow(
-        new RangeError('transaction a is not matchable'),
-      );
-      expect(ledger.newAllocations).toEqual([]);
-    },
-  );
+  it.each<[Partial<LockedTransaction>]>([
+    [{ status: 'PENDING' }],
+    [{ bank_status: 'HELD' }],
+    // An amount of 0 (Up books them) is not_applicable: never decided, never an exception.
+    [{ amount: '0.0000', unallocated_amount: '0.0000' }],
+  ])('refuses to decide or allocate %j, even naming no invoice', (overrides) => {
+    const ledger = new MatchLedger(
+      [tx('a', overrides), tx('b', { ...overrides, reference: 'no invoice' })],
+      [invoice('INV-1')],
+      [],
+    );
+    expect(() => ledger.decide('b')).toThrow(new RangeError('transaction b is not matchable'));
+    expect(() => ledger.allocate('a', 'inv-INV-1', '1', 'manual', null)).toThrow(
+      new RangeError('transaction a is not matchable'),
+    );
+    expect(ledger.newAllocations).toEqual([]);
+  });
 
   it.each<[bigint, bigint, 'pending' | 'cancelled', string]>([
     [0n, 100n, 'pending', 'pending'],
@@ -286,5 +303,79 @@ describe('MatchLedger', () => {
     [0n, 100n, 'cancelled', 'cancelled'],
   ])('invoice paid %s of %s (%s) is %s', (paid, due, current, expected) => {
     expect(invoiceStatus(paid, due, current)).toBe(expected);
+  });
+
+  describe('write-offs', () => {
+    const fees = {
+      id: 'rule-1',
+      name: 'Bank fees',
+      currency: 'NGN',
+      maxAmount: '50.00',
+      maxPercent: null,
+      reason: 'bank_fee' as const,
+    };
+
+    it('settles an invoice short by what a rule allows, and writes the rest off', () => {
+      const ledger = new MatchLedger(
+        [tx('a', { amount: '970.0000', unallocated_amount: '970.0000' })],
+        [invoice('INV-1')],
+        [],
+        [],
+        [fees],
+      );
+      expect(ledger.decide('a')).toMatchObject({ rule: 'write_off', reason: null });
+      expect(ledger.newAllocations).toMatchObject([{ amount: '970.00', rule: 'write_off' }]);
+      expect(ledger.newWriteOffs).toMatchObject([
+        { invoiceId: 'inv-INV-1', amount: '30.00', reason: 'bank_fee', ruleId: 'rule-1' },
+      ]);
+      expect(ledger.changedInvoices()).toEqual([
+        {
+          id: 'inv-INV-1',
+          amountPaid: '970.00',
+          amountWrittenOff: '30.00',
+          status: 'paid',
+          previousStatus: 'pending',
+        },
+      ]);
+    });
+
+    it('leaves a larger shortfall a partial payment', () => {
+      const ledger = new MatchLedger(
+        [tx('a', { amount: '900.0000', unallocated_amount: '900.0000' })],
+        [invoice('INV-1')],
+        [],
+        [],
+        [fees],
+      );
+      expect(ledger.decide('a')).toMatchObject({ rule: 'single', reason: null });
+      expect(ledger.newWriteOffs).toEqual([]);
+      expect(ledger.changedInvoices()[0]).toMatchObject({ status: 'partially_paid' });
+    });
+
+    it('reverses the write-off with its allocation', () => {
+      const ledger = new MatchLedger(
+        [tx('a', { amount: '970.0000', unallocated_amount: '0.0000' })],
+        [
+          invoice('INV-1', {
+            amount_paid: '970.0000',
+            amount_written_off: '30.0000',
+            status: 'paid',
+          }),
+        ],
+        [{ ...liveMatch(), amount: '970.0000' }],
+        [{ id: 'w1', match_id: 'm1', invoice_id: 'inv-INV-1', amount: '30.0000' }],
+      );
+      ledger.reverse('m1', { name: 'ops', keyId: null }, 'wrong invoice');
+      expect(ledger.reversedWriteOffs).toEqual(['w1']);
+      expect(ledger.changedInvoices()).toEqual([
+        {
+          id: 'inv-INV-1',
+          amountPaid: '0.00',
+          amountWrittenOff: '0.00',
+          status: 'pending',
+          previousStatus: 'paid',
+        },
+      ]);
+    });
   });
 });

@@ -5,9 +5,10 @@
  * Money is held in minor units (bigint) and converted with the money helpers only.
  */
 import { randomUUID } from 'node:crypto';
-import { fromMinor, toMinor } from '../common/money';
+import { fromMinor, isZeroAmount, toMinor } from '../common/money';
 import type { InvoiceStatus } from '../invoices/invoice.entity';
 import { decide, type Decision, type ExceptionReason, type MatchInvoice } from './matcher';
+import type { WriteOffReason, WriteOffRule } from './suggestions/write-off';
 import type { AllocationRule } from './transaction-match.entity';
 
 export interface LockedTransaction {
@@ -21,6 +22,7 @@ export interface LockedTransaction {
   reference: string | null;
   description: string | null;
   raw_text: string | null;
+  match_status: string;
 }
 
 export interface LockedInvoice {
@@ -30,7 +32,27 @@ export interface LockedInvoice {
   currency: string;
   amount_due: string;
   amount_paid: string;
+  amount_written_off: string;
+  customer_key: string | null;
   status: InvoiceStatus;
+}
+
+/** A live write-off of one of the loaded allocations. */
+export interface ExistingWriteOff {
+  id: string;
+  match_id: string;
+  invoice_id: string;
+  amount: string;
+}
+
+export interface NewWriteOff {
+  id: string;
+  matchId: string;
+  invoiceId: string;
+  amount: string;
+  currency: string;
+  reason: WriteOffReason;
+  ruleId: string | null;
 }
 
 export interface ExistingMatch {
@@ -80,13 +102,17 @@ interface TxState {
    * reversal by the system (the bank withdrew or changed the transaction) blocks nothing.
    */
   blockedInvoiceIds: Set<string>;
+  /** A debit that is no refund (or a refund settled): nothing to reconcile. */
+  notApplicable: boolean;
   dirty: boolean;
 }
 
 interface InvoiceState {
   view: MatchInvoice;
+  customerKey: string | null;
   due: bigint;
   paid: bigint;
+  writtenOff: bigint;
   dirty: boolean;
   /** The status read under the lock: what this unit of work changes it from. */
   lockedStatus: InvoiceStatus;
@@ -98,26 +124,48 @@ function hasAmount(tx: LockedTransaction): boolean {
 
 /** A transaction matching may look at: settled, processed, with a known amount. */
 export function isMatchable(tx: LockedTransaction): boolean {
-  return tx.status === 'PROCESSED' && tx.bank_status !== 'HELD' && hasAmount(tx);
+  return (
+    tx.status === 'PROCESSED' &&
+    tx.bank_status !== 'HELD' &&
+    hasAmount(tx) &&
+    // An amount of 0 pays nothing and owes nothing: not_applicable, never an exception.
+    !isZeroAmount(tx.amount as string)
+  );
 }
 
-export function invoiceStatus(paid: bigint, due: bigint, current: InvoiceStatus): InvoiceStatus {
+/** `settled` is what is paid plus what is written off (ck_invoices_status_paid). */
+export function invoiceStatus(settled: bigint, due: bigint, current: InvoiceStatus): InvoiceStatus {
   if (current === 'cancelled') return 'cancelled';
-  if (paid === 0n) return 'pending';
-  return paid < due ? 'partially_paid' : 'paid';
+  if (settled === 0n) return 'pending';
+  return settled < due ? 'partially_paid' : 'paid';
+}
+
+function outstanding(invoice: InvoiceState): bigint {
+  return invoice.due - invoice.paid - invoice.writtenOff;
 }
 
 export class MatchLedger {
   readonly newAllocations: NewAllocation[] = [];
   readonly reversals: Reversal[] = [];
+  readonly newWriteOffs: NewWriteOff[] = [];
+  /** Ids of write-offs reversed with their allocation. */
+  readonly reversedWriteOffs: string[] = [];
   /** The exception each evaluated transaction ends with (null clears it). */
   readonly reasons = new Map<string, ExceptionReason | null>();
   private readonly txs = new Map<string, TxState>();
   private readonly invoices = new Map<string, InvoiceState>();
   private readonly byKey = new Map<string, MatchInvoice>();
   private readonly matches = new Map<string, ExistingMatch>();
+  /** Live write-offs by the allocation they belong to. */
+  private readonly writeOffs = new Map<string, ExistingWriteOff>();
 
-  constructor(txs: LockedTransaction[], invoices: LockedInvoice[], matches: ExistingMatch[]) {
+  constructor(
+    txs: LockedTransaction[],
+    invoices: LockedInvoice[],
+    matches: ExistingMatch[],
+    writeOffs: ExistingWriteOff[] = [],
+    private readonly writeOffRules: readonly WriteOffRule[] = [],
+  ) {
     for (const row of txs) {
       if (!hasAmount(row)) continue;
       const currency = row.currency as string;
@@ -129,21 +177,31 @@ export class MatchLedger {
         unallocated: toMinor(row.unallocated_amount as string, currency),
         liveInvoiceIds: new Set(),
         blockedInvoiceIds: new Set(),
+        notApplicable: false,
         dirty: false,
       });
     }
     for (const row of invoices) {
       const due = toMinor(row.amount_due, row.currency);
       const paid = toMinor(row.amount_paid, row.currency);
+      const writtenOff = toMinor(row.amount_written_off, row.currency);
       const view: MatchInvoice = {
         id: row.id,
         number: row.invoice_number,
         normalized: row.normalized_number,
         currency: row.currency,
-        outstanding: fromMinor(due - paid, row.currency),
+        outstanding: fromMinor(due - paid - writtenOff, row.currency),
         status: row.status,
       };
-      this.invoices.set(row.id, { view, due, paid, dirty: false, lockedStatus: row.status });
+      this.invoices.set(row.id, {
+        view,
+        customerKey: row.customer_key,
+        due,
+        paid,
+        writtenOff,
+        dirty: false,
+        lockedStatus: row.status,
+      });
       this.byKey.set(row.normalized_number, view);
     }
     for (const match of matches) {
@@ -153,6 +211,7 @@ export class MatchLedger {
       if (match.live) tx.liveInvoiceIds.add(match.invoice_id);
       else if (match.blocking) tx.blockedInvoiceIds.add(match.invoice_id);
     }
+    for (const writeOff of writeOffs) this.writeOffs.set(writeOff.match_id, writeOff);
   }
 
   /** The transaction if it is matchable (PROCESSED, not HELD, amount known). */
@@ -195,13 +254,32 @@ export class MatchLedger {
         allocatedInvoiceIds: [...tx.liveInvoiceIds],
       },
       invoicesByKey,
+      this.writeOffRules,
     );
-    const rule: AllocationRule = decision.rule === 'multi' ? 'multi' : 'single';
+    const rule: AllocationRule =
+      decision.rule === 'multi' ? 'multi' : decision.rule === 'write_off' ? 'write_off' : 'single';
     for (const allocation of decision.allocations) {
-      this.allocate(txId, allocation.invoiceId, allocation.amount, rule, null);
+      const made = this.allocate(txId, allocation.invoiceId, allocation.amount, rule, null);
+      const off = decision.writeOff;
+      if (off?.invoiceId === allocation.invoiceId) {
+        this.writeOff(made, off.amount, off.reason, off.ruleId);
+      }
     }
     this.reasons.set(txId, decision.reason);
+    if (tx.row.direction === 'debit') this.setNotApplicable(txId, decision.reason === null);
     return decision;
+  }
+
+  /** Debits: nothing to reconcile (true), or a refund exception to work (false). */
+  setNotApplicable(txId: string, value: boolean): void {
+    const tx = this.requireTx(txId);
+    if (
+      tx.notApplicable !== value ||
+      tx.row.match_status !== (value ? 'not_applicable' : 'unmatched')
+    ) {
+      tx.notApplicable = value;
+      tx.dirty = true;
+    }
   }
 
   /** Records an allocation; the caller has checked currency and limits (the CHECKs re-check). */
@@ -216,13 +294,13 @@ export class MatchLedger {
     const invoice = this.requireInvoice(invoiceId);
     if (!tx.matchable) throw new RangeError(`transaction ${txId} is not matchable`);
     const minor = toMinor(amount, tx.currency);
-    if (minor <= 0n || minor > tx.unallocated || minor > invoice.due - invoice.paid) {
+    if (minor <= 0n || minor > tx.unallocated || minor > outstanding(invoice)) {
       throw new RangeError(`allocation ${amount} exceeds what ${txId} or ${invoiceId} allows`);
     }
     tx.unallocated -= minor;
     tx.liveInvoiceIds.add(invoiceId);
     tx.dirty = true;
-    this.setPaid(invoice, invoice.paid + minor);
+    this.setAmounts(invoice, invoice.paid + minor, invoice.writtenOff);
     const allocation: NewAllocation = {
       id: randomUUID(),
       transactionId: txId,
@@ -234,6 +312,35 @@ export class MatchLedger {
     };
     this.newAllocations.push(allocation);
     return allocation;
+  }
+
+  /**
+   * Writes off `amount` of the invoice an allocation made in this unit of work pays: at most what
+   * is still outstanding after it. Reversing the allocation later reverses the write-off.
+   */
+  writeOff(
+    allocation: NewAllocation,
+    amount: string,
+    reason: WriteOffReason,
+    ruleId: string | null,
+  ): NewWriteOff {
+    const invoice = this.requireInvoice(allocation.invoiceId);
+    const minor = toMinor(amount, allocation.currency);
+    if (minor <= 0n || minor > outstanding(invoice)) {
+      throw new RangeError(`write-off ${amount} exceeds what ${allocation.invoiceId} has left`);
+    }
+    this.setAmounts(invoice, invoice.paid, invoice.writtenOff + minor);
+    const writeOff: NewWriteOff = {
+      id: randomUUID(),
+      matchId: allocation.id,
+      invoiceId: allocation.invoiceId,
+      amount: fromMinor(minor, allocation.currency),
+      currency: allocation.currency,
+      reason,
+      ruleId,
+    };
+    this.newWriteOffs.push(writeOff);
+    return writeOff;
   }
 
   /** Marks a live allocation reversed: its amount goes back to the transaction and invoice. */
@@ -249,7 +356,14 @@ export class MatchLedger {
       if (actor.name !== SYSTEM_ACTOR_NAME) tx.blockedInvoiceIds.add(match.invoice_id);
       tx.dirty = true;
     }
-    this.setPaid(invoice, invoice.paid - minor);
+    const writeOff = this.writeOffs.get(matchId);
+    let writtenOff = invoice.writtenOff;
+    if (writeOff) {
+      writtenOff -= toMinor(writeOff.amount, invoice.view.currency);
+      this.reversedWriteOffs.push(writeOff.id);
+      this.writeOffs.delete(matchId);
+    }
+    this.setAmounts(invoice, invoice.paid - minor, writtenOff);
     match.live = false;
     match.blocking = actor.name !== SYSTEM_ACTOR_NAME;
     this.reversals.push({ matchId, actor, reason });
@@ -267,8 +381,9 @@ export class MatchLedger {
       .map((tx) => ({
         id: tx.row.id,
         unallocated: fromMinor(tx.unallocated, tx.currency),
-        matchStatus:
-          tx.unallocated === 0n
+        matchStatus: tx.notApplicable
+          ? 'not_applicable'
+          : tx.unallocated === 0n
             ? 'matched'
             : tx.unallocated < tx.amount
               ? 'partially_allocated'
@@ -279,6 +394,7 @@ export class MatchLedger {
   changedInvoices(): Array<{
     id: string;
     amountPaid: string;
+    amountWrittenOff: string;
     status: InvoiceStatus;
     previousStatus: InvoiceStatus;
   }> {
@@ -287,15 +403,22 @@ export class MatchLedger {
       .map((inv) => ({
         id: inv.view.id,
         amountPaid: fromMinor(inv.paid, inv.view.currency),
+        amountWrittenOff: fromMinor(inv.writtenOff, inv.view.currency),
         status: inv.view.status,
         previousStatus: inv.lockedStatus,
       }));
   }
 
-  private setPaid(invoice: InvoiceState, paid: bigint): void {
+  /** The customer of an invoice loaded here (for learning who pays whom). */
+  customerKey(invoiceId: string): string | null {
+    return this.invoices.get(invoiceId)?.customerKey ?? null;
+  }
+
+  private setAmounts(invoice: InvoiceState, paid: bigint, writtenOff: bigint): void {
     invoice.paid = paid;
-    invoice.view.outstanding = fromMinor(invoice.due - paid, invoice.view.currency);
-    invoice.view.status = invoiceStatus(paid, invoice.due, invoice.view.status);
+    invoice.writtenOff = writtenOff;
+    invoice.view.outstanding = fromMinor(outstanding(invoice), invoice.view.currency);
+    invoice.view.status = invoiceStatus(paid + writtenOff, invoice.due, invoice.view.status);
     invoice.dirty = true;
   }
 

@@ -7,9 +7,11 @@
  */
 import type { EntityManager } from 'typeorm';
 import { candidateKeys } from './matcher';
+import type { WriteOffRule } from './suggestions/write-off';
 import {
   type Actor,
   type ExistingMatch,
+  type ExistingWriteOff,
   type LockedInvoice,
   type LockedTransaction,
   MatchLedger,
@@ -39,7 +41,7 @@ export async function openLedger(
 ): Promise<MatchLedger> {
   const txs = await m.query<LockedTransaction[]>(
     `SELECT id, amount, unallocated_amount, currency, direction, status, bank_status,
-            reference, description, raw_text
+            reference, description, raw_text, match_status
        FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [transactionIds],
   );
@@ -52,9 +54,9 @@ export async function openLedger(
              FROM transaction_matches WHERE transaction_id = ANY($1::uuid[])`,
           [txs.map((tx) => tx.id), SYSTEM_ACTOR_NAME],
         );
+  // Debits too: one naming an invoice that was paid is a refund.
   const keys = new Set<string>();
   for (const tx of txs) {
-    if (tx.direction !== 'credit') continue;
     for (const text of [tx.reference, tx.description, tx.raw_text]) {
       for (const key of candidateKeys(text)) keys.add(key);
     }
@@ -77,11 +79,46 @@ export async function openLedger(
     invoiceIds.size === 0
       ? []
       : await m.query<LockedInvoice[]>(
-          `SELECT id, invoice_number, normalized_number, currency, amount_due, amount_paid, status
+          `SELECT id, invoice_number, normalized_number, currency, amount_due, amount_paid,
+                  amount_written_off, customer_key, status
              FROM invoices WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
           [[...invoiceIds]],
         );
-  return new MatchLedger(txs, invoices, matches);
+  const liveMatchIds = matches.filter((match) => match.live).map((match) => match.id);
+  const writeOffs =
+    liveMatchIds.length === 0
+      ? []
+      : await m.query<ExistingWriteOff[]>(
+          `SELECT id, match_id, invoice_id, amount FROM write_offs
+            WHERE match_id = ANY($1::uuid[]) AND reversed_at IS NULL`,
+          [liveMatchIds],
+        );
+  return new MatchLedger(txs, invoices, matches, writeOffs, await liveWriteOffRules(m));
+}
+
+/** The rules in force: a handful of rows, read in every unit of work so a change applies at once. */
+export async function liveWriteOffRules(m: EntityManager): Promise<WriteOffRule[]> {
+  const rows = await m.query<
+    Array<{
+      id: string;
+      name: string;
+      currency: string;
+      max_amount: string;
+      max_percent: string | null;
+      reason: WriteOffRule['reason'];
+    }>
+  >(
+    `SELECT id, name, currency, max_amount, max_percent, reason
+       FROM write_off_rules WHERE deleted_at IS NULL ORDER BY id`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    currency: r.currency,
+    maxAmount: r.max_amount,
+    maxPercent: r.max_percent,
+    reason: r.reason,
+  }));
 }
 
 /** Writes what the ledger changed, in the caller's database transaction. */
@@ -100,8 +137,8 @@ export async function writeLedger(
        -- request (the rest of a transaction a person matched in part) is the system's.
        SELECT a.id, a.transaction_id, a.invoice_id, a.amount, a.currency, a.rule, a.note,
               $8::uuid,
-              CASE WHEN a.rule = 'manual' THEN $9::text ELSE $11::text END,
-              CASE WHEN a.rule = 'manual' THEN $10::uuid END
+              CASE WHEN a.rule IN ('manual', 'suggestion') THEN $9::text ELSE $11::text END,
+              CASE WHEN a.rule IN ('manual', 'suggestion') THEN $10::uuid END
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[], $6::text[],
                      $7::text[]) AS a(id, transaction_id, invoice_id, amount, currency, rule, note)`,
       [
@@ -119,6 +156,8 @@ export async function writeLedger(
       ],
     );
   }
+  await learnAccounts(m, allocations, context.actor);
+  await writeWriteOffs(m, ledger);
   for (const reversal of ledger.reversals) {
     await m.query(
       `UPDATE transaction_matches
@@ -152,9 +191,10 @@ export async function writeLedger(
     await m.query(
       `WITH upd AS (
          UPDATE invoices i
-            SET amount_paid = v.amount_paid, status = v.status, updated_at = now()
-           FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::boolean[])
-                AS v(id, amount_paid, status, emit)
+            SET amount_paid = v.amount_paid, amount_written_off = v.written_off, status = v.status,
+                updated_at = now()
+           FROM unnest($1::uuid[], $2::numeric[], $3::text[], $4::boolean[], $5::numeric[])
+                AS v(id, amount_paid, status, emit, written_off)
           WHERE i.id = v.id AND i.id = ANY($1::uuid[])
           RETURNING i.status, CASE WHEN v.emit THEN bank_sync_invoice_json(i) END AS json)
        INSERT INTO outbox_events (id, type, data)
@@ -164,10 +204,82 @@ export async function writeLedger(
         invoices.map((i) => i.amountPaid),
         invoices.map((i) => i.status),
         emits,
+        invoices.map((i) => i.amountWrittenOff),
       ],
+    );
+    // The money of these invoices moved: suggestions naming them are computed again before
+    // anyone sees or accepts them (an invoice paid elsewhere must not stay suggested).
+    await m.query(
+      `UPDATE transaction_exceptions e SET suggested_at = NULL
+        WHERE e.suggested_at IS NOT NULL
+          AND e.transaction_id IN (SELECT s.transaction_id FROM suggestions s
+                                    WHERE s.invoice_ids && $1::uuid[] AND s.superseded_at IS NULL)`,
+      [invoices.map((i) => i.id)],
     );
   }
   await writeExceptions(m, ledger);
+}
+
+/**
+ * Who pays whom: the payer's account of a confirmed allocation (an exact reference, a person's
+ * allocation or acceptance, never an automatic suggestion, which would learn from itself) is
+ * remembered for the invoice's customer, for later suggestions.
+ */
+async function learnAccounts(
+  m: EntityManager,
+  allocations: MatchLedger['newAllocations'],
+  actor: Actor,
+): Promise<void> {
+  const confirmed = allocations.filter(
+    (a) => a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME,
+  );
+  if (confirmed.length === 0) return;
+  await m.query(
+    `INSERT INTO party_accounts (customer_key, account)
+     SELECT DISTINCT i.customer_key, t.counterparty_account
+       FROM unnest($1::uuid[], $2::uuid[]) AS a(transaction_id, invoice_id)
+       JOIN transactions t ON t.id = a.transaction_id
+       JOIN invoices i ON i.id = a.invoice_id
+      WHERE t.counterparty_account IS NOT NULL AND i.customer_key IS NOT NULL
+     ON CONFLICT (customer_key, account) DO NOTHING`,
+    [confirmed.map((a) => a.transactionId), confirmed.map((a) => a.invoiceId)],
+  );
+}
+
+/** New write-offs (and their `invoice.written_off` events), and those reversed. */
+async function writeWriteOffs(m: EntityManager, ledger: MatchLedger): Promise<void> {
+  const made = ledger.newWriteOffs;
+  if (made.length > 0) {
+    await m.query(
+      `WITH w AS (
+         INSERT INTO write_offs (id, match_id, invoice_id, amount, currency, reason, rule_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[],
+                              $6::text[], $7::uuid[])
+         RETURNING *)
+       INSERT INTO outbox_events (id, type, data)
+       SELECT gen_random_uuid(), 'invoice.written_off',
+              jsonb_build_object(
+                'invoice_id', w.invoice_id, 'write_off_id', w.id, 'match_id', w.match_id,
+                'amount', bank_sync_money(w.amount, w.currency), 'currency', w.currency,
+                'reason', w.reason, 'rule_id', w.rule_id)
+         FROM w`,
+      [
+        made.map((w) => w.id),
+        made.map((w) => w.matchId),
+        made.map((w) => w.invoiceId),
+        made.map((w) => w.amount),
+        made.map((w) => w.currency),
+        made.map((w) => w.reason),
+        made.map((w) => w.ruleId),
+      ],
+    );
+  }
+  if (ledger.reversedWriteOffs.length > 0) {
+    await m.query(
+      `UPDATE write_offs SET reversed_at = now() WHERE id = ANY($1::uuid[]) AND reversed_at IS NULL`,
+      [ledger.reversedWriteOffs],
+    );
+  }
 }
 
 async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<void> {
@@ -184,7 +296,8 @@ async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<v
       `WITH changed AS (
          INSERT INTO transaction_exceptions (transaction_id, reason)
          SELECT * FROM unnest($1::uuid[], $2::text[])
-         ON CONFLICT (transaction_id) DO UPDATE SET reason = EXCLUDED.reason, updated_at = now()
+         ON CONFLICT (transaction_id) DO UPDATE
+           SET reason = EXCLUDED.reason, updated_at = now(), suggested_at = NULL
           WHERE transaction_exceptions.reason <> EXCLUDED.reason
          RETURNING transaction_id, reason)
        INSERT INTO outbox_events (id, type, data)

@@ -617,10 +617,22 @@ const cases: Case[] = [
 
   // Nothing to do.
   {
-    name: 'debits are ignored',
+    name: 'debits naming an unpaid invoice are ignored',
     tx: { direction: 'debit' },
     invoices: [INV_001],
     expected: { allocations: [], reason: null, rule: ignoredDebit },
+  },
+  {
+    name: 'a debit naming a paid invoice is a refund',
+    tx: { direction: 'debit', texts: ['Refund INV-001'] },
+    invoices: [invoice('INV-001', { status: 'paid', outstanding: '0.0000' })],
+    expected: { allocations: [], reason: 'refund', rule: MATCH_RULES.refund },
+  },
+  {
+    name: 'a debit naming a partially paid invoice is a refund',
+    tx: { direction: 'debit', texts: ['chargeback', 'INV-001'] },
+    invoices: [invoice('INV-001', { status: 'partially_paid', outstanding: '100.0000' })],
+    expected: { allocations: [], reason: 'refund', rule: MATCH_RULES.refund },
   },
   {
     name: 'nothing left to allocate',
@@ -678,5 +690,57 @@ describe('decide', () => {
     expect(() => decide(transaction({ unallocated: '5,000.00' }), byKey([INV_001]))).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('decide with write-off rules', () => {
+  const rules = [
+    {
+      id: 'fees',
+      name: 'Bank fees',
+      currency: 'NGN',
+      maxAmount: '50.00',
+      maxPercent: '1',
+      reason: 'bank_fee' as const,
+    },
+  ];
+
+  it('settles a named invoice short by what a rule allows', () => {
+    expect(decide(transaction({ unallocated: '4950.00' }), byKey([INV_001]), rules)).toEqual({
+      allocations: [{ invoiceId: INV_001.id, amount: '4950.00' }],
+      writeOff: { invoiceId: INV_001.id, amount: '50.00', reason: 'bank_fee', ruleId: 'fees' },
+      reason: null,
+      rule: MATCH_RULES.writeOff,
+    });
+  });
+
+  it('keeps a larger shortfall, or one over the percentage, a partial payment', () => {
+    for (const unallocated of ['4949.99', '4000.00']) {
+      const d = decide(transaction({ unallocated }), byKey([INV_001]), rules);
+      expect(d).toEqual({
+        allocations: [{ invoiceId: INV_001.id, amount: unallocated }],
+        reason: null,
+        rule: MATCH_RULES.single,
+      });
+    }
+    const small = invoice('INV-001', { outstanding: '100.00' });
+    // 2.00 is within 50.00 but 2 % of 100.00, over the rule's 1 %.
+    expect(decide(transaction({ unallocated: '98.00' }), byKey([small]), rules).writeOff).toBe(
+      undefined,
+    );
+  });
+
+  it('never writes off in another currency, or on an ambiguous reference', () => {
+    const usd = [{ ...rules[0], currency: 'USD' }];
+    expect(decide(transaction({ unallocated: '4990.00' }), byKey([INV_001]), usd).writeOff).toBe(
+      undefined,
+    );
+    const two = [INV_001, invoice('INV-002')];
+    const d = decide(
+      transaction({ unallocated: '9990.00', texts: ['INV-001 INV-002'] }),
+      byKey(two),
+      rules,
+    );
+    expect(d).toMatchObject({ allocations: [], reason: 'ambiguous' });
   });
 });

@@ -3,7 +3,8 @@
  * cannot be allocated. The service loads rows, calls `decide` per transaction and writes the
  * result; nothing here touches I/O, so every rule of the contract is unit-testable.
  */
-import { compareMoney, formatAmount, minMoney, sumMoney, toMinor } from '../common/money';
+import { compareMoney, formatAmount, minMoney, subMoney, sumMoney, toMinor } from '../common/money';
+import { writeOffRuleFor, type WriteOffReason, type WriteOffRule } from './suggestions/write-off';
 
 export const EXCEPTION_REASONS = [
   'no_reference',
@@ -13,6 +14,7 @@ export const EXCEPTION_REASONS = [
   'invoice_already_paid',
   'ambiguous',
   'overpayment',
+  'refund',
 ] as const;
 export type ExceptionReason = (typeof EXCEPTION_REASONS)[number];
 
@@ -43,8 +45,17 @@ export interface Allocation {
   amount: string;
 }
 
+export interface WriteOffDecision {
+  invoiceId: string;
+  amount: string;
+  reason: WriteOffReason;
+  ruleId: string;
+}
+
 export interface Decision {
   allocations: Allocation[];
+  /** The rest of a single named invoice, written off under a rule (its allocation pays it). */
+  writeOff?: WriteOffDecision;
   /** null when the transaction is fully allocated or there is nothing to reconcile. */
   reason: ExceptionReason | null;
   /** Which rule decided, for the audit trail and metrics: one of `MATCH_RULES`. */
@@ -57,6 +68,8 @@ export const MATCH_RULES = {
   noInvoiceNamed: 'no_invoice_named',
   single: 'single',
   multi: 'multi',
+  writeOff: 'write_off',
+  refund: 'refund',
 } as const;
 
 /**
@@ -108,8 +121,17 @@ export function candidateKeys(
 export function decide(
   tx: MatchTransaction,
   invoicesByKey: ReadonlyMap<string, MatchInvoice>,
+  writeOffRules: readonly WriteOffRule[] = [],
 ): Decision {
-  if (tx.direction === 'debit') return outcome([], null, MATCH_RULES.ignoredDebit);
+  if (tx.direction === 'debit') {
+    // A debit naming an invoice that money was allocated to is a refund or chargeback: a person
+    // decides (its suggestion is the reversal). Any other debit is not reconciled.
+    const named = namedInvoices(tx.texts, invoicesByKey);
+    const refunded = named.some((i) => i.status === 'paid' || i.status === 'partially_paid');
+    return refunded
+      ? outcome([], 'refund', MATCH_RULES.refund)
+      : outcome([], null, MATCH_RULES.ignoredDebit);
+  }
   if (toMinor(tx.unallocated, tx.currency) <= 0n) {
     return outcome([], null, MATCH_RULES.nothingUnallocated);
   }
@@ -118,11 +140,11 @@ export function decide(
   if (named.length === 0) {
     return outcome([], unnamedReason(tx.texts), MATCH_RULES.noInvoiceNamed);
   }
-  if (named.length === 1) return single(tx, named[0]);
+  if (named.length === 1) return single(tx, named[0], writeOffRules);
 
   const open = named.filter((invoice) => !isClosed(invoice));
   if (open.length === 0) return outcome([], closedReason(tx, named), MATCH_RULES.multi);
-  if (open.length === 1) return single(tx, open[0]);
+  if (open.length === 1) return single(tx, open[0], writeOffRules);
   if (open.some((invoice) => invoice.currency !== tx.currency)) {
     return outcome([], 'currency_mismatch', MATCH_RULES.multi);
   }
@@ -140,7 +162,11 @@ export function decide(
   return outcome(allocations, null, MATCH_RULES.multi);
 }
 
-function single(tx: MatchTransaction, invoice: MatchInvoice): Decision {
+function single(
+  tx: MatchTransaction,
+  invoice: MatchInvoice,
+  writeOffRules: readonly WriteOffRule[],
+): Decision {
   if (invoice.status === 'cancelled') {
     return outcome([], 'invoice_cancelled', MATCH_RULES.single);
   }
@@ -149,7 +175,27 @@ function single(tx: MatchTransaction, invoice: MatchInvoice): Decision {
   }
   if (isClosed(invoice)) return outcome([], closedReason(tx, [invoice]), MATCH_RULES.single);
   const amount = minMoney(tx.unallocated, invoice.outstanding, tx.currency);
-  const overpaid = compareMoney(tx.unallocated, invoice.outstanding, tx.currency) > 0;
+  const order = compareMoney(tx.unallocated, invoice.outstanding, tx.currency);
+  if (order < 0 && writeOffRules.length > 0) {
+    // Short of the outstanding amount by what a rule tolerates (a fee the bank deducted): the
+    // payment settles the invoice and the difference is written off.
+    const shortfall = subMoney(invoice.outstanding, tx.unallocated, tx.currency);
+    const rule = writeOffRuleFor(shortfall, invoice.outstanding, tx.currency, writeOffRules);
+    if (rule) {
+      return {
+        allocations: [{ invoiceId: invoice.id, amount }],
+        writeOff: {
+          invoiceId: invoice.id,
+          amount: shortfall,
+          reason: rule.reason,
+          ruleId: rule.id,
+        },
+        reason: null,
+        rule: MATCH_RULES.writeOff,
+      };
+    }
+  }
+  const overpaid = order > 0;
   return outcome(
     [{ invoiceId: invoice.id, amount }],
     overpaid ? 'overpayment' : null,

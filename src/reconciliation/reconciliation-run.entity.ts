@@ -2,7 +2,8 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const RUN_TRIGGERS = ['manual', 'scheduled'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
-export const RUN_STATUSES = ['running', 'succeeded', 'failed'] as const;
+/** partial: finished, but the pull failed for at least one bank (see `banks[].error`). */
+export const RUN_STATUSES = ['running', 'succeeded', 'partial', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunBankResult {
@@ -16,7 +17,7 @@ export interface RunBankResult {
 @Index('uq_reconciliation_runs_running', ['status'], { unique: true, where: `status = 'running'` })
 @Index('ix_reconciliation_runs_started', ['startedAt', 'id'])
 @Check('ck_reconciliation_runs_trigger', `trigger IN ('manual', 'scheduled')`)
-@Check('ck_reconciliation_runs_status', `status IN ('running', 'succeeded', 'failed')`)
+@Check('ck_reconciliation_runs_status', `status IN ('running', 'succeeded', 'partial', 'failed')`)
 export class ReconciliationRunEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -34,7 +34,10 @@ export class ReconciliationService implements TransactionMatcher {
     @InjectDataSource() private readonly dataSource: DataSource,
     wakeups: Wakeups,
   ) {
-    this.engine = new MatchEngine(dataSource, () => wakeups.outbox.notify());
+    this.engine = new MatchEngine(dataSource, () => {
+      wakeups.outbox.notify();
+      wakeups.suggestions.notify();
+    });
   }
 
   async matchTransactions(transactionIds: string[]): Promise<void> {

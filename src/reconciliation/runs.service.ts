@@ -21,10 +21,17 @@ import { RUN_PULL_STEP, type RunPullStep } from './run-pull-step';
 export const RUN_LOCK_KEY = 7_243_520_113;
 export const RUN_ID_LIST_CAP = 1000;
 
-/** The transactions a run looks at, oldest first by arrival. */
+/**
+ * The transactions a run looks at, oldest first by arrival: credits with money left to allocate,
+ * and debits not looked at yet (or still a refund exception). A debit that is no refund becomes
+ * `not_applicable` and is never read again. The predicate is ix_transactions_match_candidates'.
+ */
 const CANDIDATES = `SELECT id, created_at FROM transactions
-  WHERE status = 'PROCESSED' AND direction = 'credit' AND bank_status IS DISTINCT FROM 'HELD'
-    AND amount IS NOT NULL AND unallocated_amount > 0`;
+  WHERE status = 'PROCESSED'
+    AND ((direction = 'credit' AND unallocated_amount > 0)
+         OR (direction = 'debit' AND match_status = 'unmatched'))
+    AND bank_status IS DISTINCT FROM 'HELD' AND amount IS NOT NULL
+    AND unallocated_amount IS NOT NULL`;
 
 @Injectable()
 export class RunsService implements BeforeApplicationShutdown {
@@ -41,7 +48,10 @@ export class RunsService implements BeforeApplicationShutdown {
     private readonly gauge: LoadGauge,
     private readonly wakeups: Wakeups,
   ) {
-    this.engine = new MatchEngine(dataSource, () => wakeups.outbox.notify());
+    this.engine = new MatchEngine(dataSource, () => {
+      wakeups.outbox.notify();
+      wakeups.suggestions.notify();
+    });
   }
 
   /**
@@ -128,7 +138,9 @@ export class RunsService implements BeforeApplicationShutdown {
       run.banks = await this.pullStep.pull(run.id, this.stopping.signal);
       run.pulledCount = run.banks.reduce((n, b) => n + b.pulled_count, 0);
       await this.matchAll(run);
-      run.status = 'succeeded';
+      // What a failing bank did not serve was not matched: the run is not a success to alert on
+      // as one, nor a failure (every other bank was pulled and everything stored was matched).
+      run.status = run.banks.some((b) => b.error !== null) ? 'partial' : 'succeeded';
     } catch (err) {
       this.logger.error({ err, run_id: run.id }, 'reconciliation run failed');
       run.status = 'failed';

@@ -11,6 +11,9 @@ export { EXCEPTION_REASONS };
 @Entity('transaction_exceptions')
 @Index('ix_transaction_exceptions_created', ['createdAt', 'transactionId'])
 @Index('ix_transaction_exceptions_reason', ['reason', 'createdAt', 'transactionId'])
+@Index('ix_transaction_exceptions_unsuggested', ['createdAt', 'transactionId'], {
+  where: 'suggested_at IS NULL',
+})
 @Check(
   'ck_transaction_exceptions_reason',
   `reason IN (${EXCEPTION_REASONS.map((r) => `'${r}'`).join(', ')})`,
@@ -25,6 +28,10 @@ export class TransactionExceptionEntity {
 
   @Column({ type: 'text' })
   reason!: ExceptionReason;
+
+  /** When its suggestions were last computed; NULL: (re)compute them (new, or money moved). */
+  @Column({ name: 'suggested_at', type: 'timestamptz', precision: 3, nullable: true })
+  suggestedAt!: Date | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createdAt!: Date;

@@ -11,7 +11,7 @@ import { InvoiceEntity } from '../invoices/invoice.entity';
 import { TransactionEntity } from '../transactions/transaction.entity';
 import { ReconciliationRunEntity } from './reconciliation-run.entity';
 
-export const ALLOCATION_RULES = ['single', 'multi', 'manual'] as const;
+export const ALLOCATION_RULES = ['single', 'multi', 'manual', 'suggestion', 'write_off'] as const;
 export type AllocationRule = (typeof ALLOCATION_RULES)[number];
 
 /**
@@ -23,7 +23,10 @@ export type AllocationRule = (typeof ALLOCATION_RULES)[number];
 @Index('ix_transaction_matches_invoice', ['invoiceId', 'createdAt', 'id'])
 @Index('ix_transaction_matches_run', ['runId', 'createdAt', 'id'], { where: 'run_id IS NOT NULL' })
 @Check('ck_transaction_matches_amount', `amount > 0`)
-@Check('ck_transaction_matches_rule', `rule IN ('single', 'multi', 'manual')`)
+@Check(
+  'ck_transaction_matches_rule',
+  `rule IN (${ALLOCATION_RULES.map((r) => `'${r}'`).join(', ')})`,
+)
 @Check(
   'ck_transaction_matches_reversal',
   `(reversed_at IS NULL) = (reversed_by IS NULL) AND (reversed_at IS NULL) = (reversal_reason IS NULL)`,
@@ -52,7 +55,11 @@ export class TransactionMatchEntity {
   @Column({ type: 'char', length: 3 })
   currency!: string;
 
-  /** Which rule allocated it: the matcher's `single` or `multi`, or `manual`. */
+  /**
+   * Which rule allocated it: the matcher's `single` or `multi`, `write_off` (an exact reference
+   * short by what a write-off rule allows), `suggestion` (accepted, or applied automatically), or
+   * `manual`.
+   */
   @Column({ type: 'text' })
   rule!: AllocationRule;
 

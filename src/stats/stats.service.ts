@@ -40,7 +40,8 @@ export class StatsService {
       >(
         `SELECT status, currency, count(*) AS count, sum(amount_due) AS amount_due,
                 sum(amount_paid) AS amount_paid,
-                sum(CASE WHEN status = 'cancelled' THEN 0 ELSE amount_due - amount_paid END)
+                sum(CASE WHEN status = 'cancelled' THEN 0
+                         ELSE amount_due - amount_paid - amount_written_off END)
                   AS amount_outstanding
            FROM invoices GROUP BY status, currency ORDER BY status, currency`,
       ),

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BanksService } from '../banks/banks.service';
 import { BankApiError, fetchUpTransaction } from '../banks/up-client';
 import { BackgroundLoop, pollMs, settleAll, yieldTo } from '../common/background-loop';
-import { compareMoney } from '../common/money';
+import { compareMoney, isZeroAmount } from '../common/money';
 import { storableMessage } from '../common/storable-text';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -85,7 +85,8 @@ export class ProcessingWorker extends BackgroundLoop {
     for (const r of rows)
       if (r.waited_s !== null) this.waited.observe({ stage: 'claimed' }, r.waited_s);
     this.processed.inc({ outcome: 'processed' }, rows.filter((r) => r.completed).length);
-    await this.match(rows.filter((r) => r.completed && r.direction === 'credit').map((r) => r.id));
+    // Debits too: one naming a paid invoice is a refund; any other becomes not_applicable.
+    await this.match(rows.filter((r) => r.completed).map((r) => r.id));
     const special = rows.filter((r) => !r.completed);
     for (let i = 0; i < special.length; i += FETCH_CONCURRENCY) {
       // The rows still waiting keep their lease: a group can take a fetch timeout, and a slow
@@ -178,11 +179,21 @@ export class ProcessingWorker extends BackgroundLoop {
                   OR amount IS DISTINCT FROM $2::numeric OR currency IS DISTINCT FROM $3
                   OR direction IS DISTINCT FROM $4 OR occurred_at IS DISTINCT FROM $5::timestamptz
                   OR reference IS DISTINCT FROM $6 OR description IS DISTINCT FROM $7
-                  OR raw_text IS DISTINCT FROM $8 OR bank_status IS DISTINCT FROM $9 AS changed
+                  OR raw_text IS DISTINCT FROM $8 OR bank_status IS DISTINCT FROM $9
+                  OR foreign_amount IS DISTINCT FROM $10::numeric
+                  OR foreign_currency IS DISTINCT FROM $11
+                  OR settled_at IS DISTINCT FROM $12::timestamptz
+                  OR hold_amount IS DISTINCT FROM $13::numeric
+                  OR hold_currency IS DISTINCT FROM $14 AS changed
              FROM transactions WHERE id = $1),
          done AS (UPDATE transactions
             SET amount = $2, currency = $3, direction = $4, occurred_at = $5, reference = $6,
-                description = $7, raw_text = $8, bank_status = $9,
+                description = $7, raw_text = $8, bank_status = $9, foreign_amount = $10,
+                foreign_currency = $11, settled_at = $12, hold_amount = $13, hold_currency = $14,
+                -- Nothing to match in an amount of 0; an amount that is no longer 0 is.
+                match_status = CASE WHEN $2::numeric = 0 THEN 'not_applicable'
+                                    WHEN transactions.match_status = 'not_applicable'
+                                    THEN 'unmatched' ELSE transactions.match_status END,
                 unallocated_amount = $2::numeric - COALESCE(
                   (SELECT sum(m.amount) FROM transaction_matches m
                     WHERE m.transaction_id = $1 AND m.reversed_at IS NULL), 0),
@@ -206,10 +217,16 @@ export class ProcessingWorker extends BackgroundLoop {
           tx.description,
           tx.rawText,
           tx.status,
+          tx.foreignAmount,
+          tx.foreignCurrency,
+          tx.settledAt,
+          tx.holdAmount,
+          tx.holdCurrency,
         ],
       );
       this.processed.inc({ outcome: 'processed' });
-      if (updated?.direction === 'credit' && tx.status !== 'HELD') await this.match([row.id]);
+      const matchable = updated?.direction === 'credit' && tx.status !== 'HELD';
+      if (matchable && !isZeroAmount(tx.amount)) await this.match([row.id]);
     } catch (err) {
       await this.fail(row, err);
     }

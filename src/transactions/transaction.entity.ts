@@ -2,7 +2,13 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TRANSACTION_STATUSES = ['PENDING', 'PROCESSED', 'FAILED', 'VOIDED'] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
-export const MATCH_STATUSES = ['unmatched', 'partially_allocated', 'matched'] as const;
+/** not_applicable: nothing to match (a transaction of amount 0, a debit that is no refund). */
+export const MATCH_STATUSES = [
+  'unmatched',
+  'partially_allocated',
+  'matched',
+  'not_applicable',
+] as const;
 export type MatchStatus = (typeof MATCH_STATUSES)[number];
 export type Direction = 'credit' | 'debit';
 export type TransactionSource = 'webhook' | 'pull';
@@ -18,16 +24,21 @@ export type TransactionSource = 'webhook' | 'pull';
 @Index('ix_transactions_created', ['createdAt', 'id'])
 // The candidates of a reconciliation run, in the order it reads them.
 @Index('ix_transactions_match_candidates', ['createdAt', 'id'], {
-  where: `status = 'PROCESSED' AND direction = 'credit' AND unallocated_amount > 0`,
+  where: `status = 'PROCESSED' AND ((direction = 'credit' AND unallocated_amount > 0) OR (direction = 'debit' AND match_status = 'unmatched'))`,
 })
 @Check('ck_transactions_status', `status IN ('PENDING', 'PROCESSED', 'FAILED', 'VOIDED')`)
 @Check(
   'ck_transactions_match_status',
-  `match_status IN ('unmatched', 'partially_allocated', 'matched')`,
+  `match_status IN ('unmatched', 'partially_allocated', 'matched', 'not_applicable')`,
 )
 @Check('ck_transactions_direction', `direction IN ('credit', 'debit')`)
 @Check('ck_transactions_source', `source IN ('webhook', 'pull')`)
-@Check('ck_transactions_amount', `amount IS NULL OR amount > 0`)
+// 0 is a real booking (Up sends them); such a transaction is not_applicable to matching.
+@Check('ck_transactions_amount', `amount IS NULL OR amount >= 0`)
+@Check(
+  'ck_transactions_extra_amounts',
+  `(foreign_amount IS NULL OR foreign_amount >= 0) AND (hold_amount IS NULL OR hold_amount >= 0)`,
+)
 @Check(
   'ck_transactions_unallocated',
   `unallocated_amount IS NULL OR (unallocated_amount >= 0 AND unallocated_amount <= amount)`,
@@ -63,6 +74,28 @@ export class TransactionEntity {
 
   @Column({ type: 'text', nullable: true })
   counterparty!: string | null;
+
+  /** The payer's IBAN or account number, compact (seed `counterparty_account`, statements). */
+  @Column({ name: 'counterparty_account', type: 'text', nullable: true })
+  counterpartyAccount!: string | null;
+
+  /** Up's foreignAmount (magnitude; the direction is the transaction's). */
+  @Column({ name: 'foreign_amount', type: 'numeric', precision: 20, scale: 4, nullable: true })
+  foreignAmount!: string | null;
+
+  @Column({ name: 'foreign_currency', type: 'char', length: 3, nullable: true })
+  foreignCurrency!: string | null;
+
+  /** Up's settledAt: when the bank settled it (null while HELD, or where unknown). */
+  @Column({ name: 'settled_at', type: 'timestamptz', precision: 3, nullable: true })
+  settledAt!: Date | null;
+
+  /** Up's holdInfo.amount: what was held, which the settled amount may differ from. */
+  @Column({ name: 'hold_amount', type: 'numeric', precision: 20, scale: 4, nullable: true })
+  holdAmount!: string | null;
+
+  @Column({ name: 'hold_currency', type: 'char', length: 3, nullable: true })
+  holdCurrency!: string | null;
 
   /** A third text searched for invoice numbers (Up's rawText). */
   @Column({ name: 'raw_text', type: 'text', nullable: true })

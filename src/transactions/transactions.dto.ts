@@ -61,10 +61,44 @@ export class TransactionDto {
   @ApiProperty({ type: String, nullable: true, example: 'INV-001' }) reference!: string | null;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ type: String, nullable: true }) counterparty!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'GB82WEST12345698765432',
+    description: "The payer's IBAN or account number (compact), where the source gives one",
+  })
+  counterparty_account!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The bank's unprocessed text (Up's rawText); searched for invoice numbers last",
+  })
+  raw_text!: string | null;
   @ApiProperty({ enum: ['webhook', 'pull'] }) source!: string;
   @ApiProperty({ enum: TRANSACTION_STATUSES }) status!: TransactionStatus;
   @ApiProperty({ type: String, nullable: true, example: null }) bank_status!: string | null;
-  @ApiProperty({ enum: MATCH_STATUSES }) match_status!: MatchStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '10.00',
+    description: "Up's foreignAmount: the amount in the purchase's own currency (decimal string)",
+  })
+  foreign_amount!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'USD' }) foreign_currency!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '15.20',
+    description: "Up's holdInfo.amount: what was held before settlement (decimal string)",
+  })
+  hold_amount!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'AUD' }) hold_currency!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) settled_at!: string | null;
+  @ApiProperty({
+    enum: MATCH_STATUSES,
+    description: 'not_applicable: nothing to match (a transaction of amount 0)',
+  })
+  match_status!: MatchStatus;
   @ApiProperty({ type: String, nullable: true, example: '0.00' }) unallocated_amount!:
     string | null;
   @ApiProperty({ example: 1 }) attempts!: number;
@@ -79,8 +113,8 @@ export class TransactionListDto {
 }
 
 export function toTransactionDto(t: TransactionEntity): TransactionDto {
-  const money = (v: string | null): string | null =>
-    v === null || t.currency === null ? v : formatAmount(v, t.currency);
+  const money = (v: string | null, currency = t.currency): string | null =>
+    v === null || currency === null ? v : formatAmount(v, currency);
   return {
     id: t.id,
     bank_id: t.bankId,
@@ -92,9 +126,16 @@ export function toTransactionDto(t: TransactionEntity): TransactionDto {
     reference: t.reference,
     description: t.description,
     counterparty: t.counterparty,
+    counterparty_account: t.counterpartyAccount,
+    raw_text: t.rawText,
     source: t.source,
     status: t.status,
     bank_status: t.bankStatus,
+    foreign_amount: money(t.foreignAmount, t.foreignCurrency),
+    foreign_currency: t.foreignCurrency,
+    hold_amount: money(t.holdAmount, t.holdCurrency),
+    hold_currency: t.holdCurrency,
+    settled_at: t.settledAt ? t.settledAt.toISOString() : null,
     match_status: t.matchStatus,
     unallocated_amount: money(t.unallocatedAmount),
     attempts: t.attempts,

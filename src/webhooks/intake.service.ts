@@ -44,6 +44,8 @@ WITH input AS (
       AS i(bank_id text, event_id text, event_type text, body_at int, body_length int,
            headers jsonb, external_id text, amount numeric, currency text, direction text,
            occurred_at timestamptz, reference text, description text, counterparty text,
+           counterparty_account text, foreign_amount numeric, foreign_currency text,
+           settled_at timestamptz, hold_amount numeric, hold_currency text,
            raw_text text, bank_status text, source text, status text, ord int)
 ), ev AS (
   INSERT INTO webhook_events (bank_id, event_id, event_type, body, body_sha256, headers,
@@ -56,12 +58,16 @@ WITH input AS (
   RETURNING bank_id, event_id
 ), tx AS (
   INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
-                            reference, description, counterparty, raw_text, bank_status, source,
-                            status, processed_at, unallocated_amount)
+                            reference, description, counterparty, counterparty_account,
+                            foreign_amount, foreign_currency, settled_at, hold_amount,
+                            hold_currency, raw_text, bank_status, source, status, processed_at,
+                            unallocated_amount, match_status)
   SELECT DISTINCT ON (i.bank_id, i.external_id)
          i.bank_id, i.external_id, i.amount, i.currency, i.direction, i.occurred_at, i.reference,
-         i.description, i.counterparty, i.raw_text, i.bank_status, i.source, i.status,
-         CASE WHEN i.status = 'PROCESSED' THEN now() END, i.amount
+         i.description, i.counterparty, i.counterparty_account, i.foreign_amount,
+         i.foreign_currency, i.settled_at, i.hold_amount, i.hold_currency, i.raw_text,
+         i.bank_status, i.source, i.status, CASE WHEN i.status = 'PROCESSED' THEN now() END,
+         i.amount, CASE WHEN i.amount = 0 THEN 'not_applicable' ELSE 'unmatched' END
     FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
    ORDER BY i.bank_id, i.external_id, i.ord
   -- Only a pulled Up transaction changes a stored row, with what the bank holds now: one that
@@ -74,6 +80,9 @@ WITH input AS (
          amount = EXCLUDED.amount, currency = EXCLUDED.currency, direction = EXCLUDED.direction,
          occurred_at = EXCLUDED.occurred_at, reference = EXCLUDED.reference,
          description = EXCLUDED.description, raw_text = EXCLUDED.raw_text,
+         foreign_amount = EXCLUDED.foreign_amount, foreign_currency = EXCLUDED.foreign_currency,
+         settled_at = EXCLUDED.settled_at, hold_amount = EXCLUDED.hold_amount,
+         hold_currency = EXCLUDED.hold_currency, match_status = EXCLUDED.match_status,
          unallocated_amount = EXCLUDED.amount, needs_fetch = false, last_error = NULL
    WHERE transactions.status <> 'VOIDED' AND NOT transactions.void_requested
      AND ((transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED')
@@ -126,6 +135,12 @@ function intakeRows(items: IntakeItem[]): Array<Record<string, unknown>> {
       reference: i.tx.reference,
       description: i.tx.description,
       counterparty: i.tx.counterparty,
+      counterparty_account: i.tx.counterpartyAccount ?? null,
+      foreign_amount: i.tx.foreignAmount ?? null,
+      foreign_currency: i.tx.foreignCurrency ?? null,
+      settled_at: i.tx.settledAt ? i.tx.settledAt.toISOString() : null,
+      hold_amount: i.tx.holdAmount ?? null,
+      hold_currency: i.tx.holdCurrency ?? null,
       raw_text: i.rawText,
       bank_status: i.bankStatus,
       source: i.source,

@@ -1,7 +1,12 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
 import { BanksService, DEFAULT_BANK_ID, type ResolvedBank } from '../banks/banks.service';
-import { headerEventId, verifySignature } from '../banks/signature/signature-schemes';
+import {
+  headerEventId,
+  STANDARD_WEBHOOKS_HEADERS,
+  verifySignature,
+  type HeaderBag,
+} from '../banks/signature/signature-schemes';
 import { ProblemException, validationProblem } from '../common/problem';
 import { MetricsService } from '../metrics/metrics.service';
 import type { WebhookRequest } from './delivery';
@@ -81,7 +86,12 @@ export class SignatureGuard implements CanActivate {
       );
     }
     const rawBody = req.rawBody ?? Buffer.alloc(0);
-    const verdict = verifySignature(bank.signature, req.headers, rawBody);
+    const scheme = bank.signature.scheme;
+    // A standard-webhooks header sent on several lines is several signatures; Node's joined
+    // "a, b" would make the first line's last entry unreadable ("v1,...=,"). headersDistinct
+    // keeps each line apart (and each id and timestamp line, which must then agree).
+    const headers: HeaderBag = scheme === 'standard-webhooks' ? req.headersDistinct : req.headers;
+    const verdict = verifySignature(bank.signature, headers, rawBody);
     if (!verdict.ok) {
       this.rejected.inc({ bank: bank.id, reason: verdict.reason });
       throw new ProblemException(
@@ -90,9 +100,7 @@ export class SignatureGuard implements CanActivate {
         `The delivery's signature could not be verified (${verdict.reason.replace(/_/g, ' ')})`,
       );
     }
-    const scheme = bank.signature.scheme;
-    let eventId =
-      scheme === 'up' ? upEventId(req.body) : headerEventId(bank.signature, req.headers);
+    let eventId = scheme === 'up' ? upEventId(req.body) : headerEventId(bank.signature, headers);
     // Node joins a repeated header into "a, b": two ids in one delivery are ambiguous, not one.
     if (scheme !== 'up' && eventId?.includes(', ')) {
       eventId = headerEventId(bank.signature, req.headersDistinct);
@@ -120,7 +128,7 @@ export class SignatureGuard implements CanActivate {
           ]
         : scheme === 'up'
           ? ['content-type', 'user-agent', 'x-up-authenticity-signature']
-          : ['content-type', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
+          : ['content-type', 'user-agent', ...STANDARD_WEBHOOKS_HEADERS];
     req.delivery = { bank, eventId, rawBody, body: req.body, headers: keptHeaders(req, names) };
     return true;
   }

@@ -1,3 +1,4 @@
+import { parseAccount } from '../common/account-number';
 import { isCurrency, parseAmount } from '../common/money';
 import type { ProblemField } from '../common/problem';
 import { storableText, UNSTORABLE_TEXT } from '../common/storable-text';
@@ -14,7 +15,25 @@ export interface NormalizedTransaction {
   reference: string | null;
   description: string | null;
   counterparty: string | null;
+  /** The payer's IBAN or account number, compact (seed field `counterparty_account`). */
+  counterpartyAccount?: string | null;
+  /** What the bank adds where it has it (Up); null or absent for the seed format. Optional so
+   * that every source (statements too) need name only what it has. */
+  foreignAmount?: string | null;
+  foreignCurrency?: string | null;
+  settledAt?: Date | null;
+  holdAmount?: string | null;
+  holdCurrency?: string | null;
 }
+
+/** The fields of a NormalizedTransaction that only some banks send. */
+export const NO_BANK_EXTRAS = Object.freeze({
+  foreignAmount: null,
+  foreignCurrency: null,
+  settledAt: null,
+  holdAmount: null,
+  holdCurrency: null,
+});
 
 export type NormalizeResult =
   { ok: true; tx: NormalizedTransaction } | { ok: false; errors: ProblemField[] };
@@ -109,6 +128,16 @@ export function normalizeSeedTransaction(body: unknown): NormalizeResult {
   const reference = optionalText(b, 'reference', errors);
   const description = optionalText(b, 'description', errors);
   const counterparty = optionalText(b, 'counterparty', errors);
+  let counterpartyAccount = optionalText(b, 'counterparty_account', errors);
+  if (counterpartyAccount !== null) {
+    const account = parseAccount(counterpartyAccount);
+    if (account.ok) counterpartyAccount = account.value;
+    else
+      errors.push({
+        field: 'counterparty_account',
+        message: `counterparty_account ${account.message}`,
+      });
+  }
 
   if (errors.length > 0 || amount === null || occurredAt === null) return { ok: false, errors };
   return {
@@ -122,6 +151,8 @@ export function normalizeSeedTransaction(body: unknown): NormalizeResult {
       reference,
       description,
       counterparty,
+      counterpartyAccount,
+      ...NO_BANK_EXTRAS,
     },
   };
 }

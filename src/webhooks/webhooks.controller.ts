@@ -72,6 +72,21 @@ const DOC_HEADERS = [
     description: 'standard-webhooks: `v1,<base64>`, several separated by spaces',
   }),
   ApiHeader({
+    name: 'svix-id',
+    required: false,
+    description: "standard-webhooks: Svix's name for webhook-id (read when no webhook-* is sent)",
+  }),
+  ApiHeader({
+    name: 'svix-timestamp',
+    required: false,
+    description: "standard-webhooks: Svix's name for webhook-timestamp",
+  }),
+  ApiHeader({
+    name: 'svix-signature',
+    required: false,
+    description: "standard-webhooks: Svix's name for webhook-signature",
+  }),
+  ApiHeader({
     name: 'X-Up-Authenticity-Signature',
     required: false,
     description: 'up: hex HMAC-SHA256 of the raw body',

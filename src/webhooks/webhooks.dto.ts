@@ -16,6 +16,13 @@ export class SeedWebhookBodyDto {
   @ApiPropertyOptional({ example: 'Transfer' }) description?: string;
   @ApiPropertyOptional({ enum: ['credit', 'debit'], default: 'credit' }) direction?: string;
   @ApiPropertyOptional({ example: 'Acme Ltd' }) counterparty?: string;
+  @ApiPropertyOptional({
+    example: 'GB82 WEST 1234 5698 7654 32',
+    description:
+      "The payer's IBAN (check digits verified) or account number (4 to 34 digits; spaces and " +
+      '- allowed); stored compact',
+  })
+  counterparty_account?: string;
 }
 
 export class WebhookAckDto {

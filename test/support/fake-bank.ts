@@ -58,6 +58,8 @@ export function upTransaction(
     message?: string | null;
     description?: string;
     rawText?: string | null;
+    /** Further attributes as Up sends them (foreignAmount, holdInfo, settledAt, ...). */
+    attributes?: Record<string, unknown>;
   } = {},
 ): unknown {
   return {
@@ -81,6 +83,7 @@ export function upTransaction(
         foreignAmount: null,
         settledAt: '2026-02-27T12:00:00+11:00',
         createdAt: '2026-02-27T12:00:00+11:00',
+        ...opts.attributes,
       },
       relationships: {},
       links: { self: `/transactions/${id}` },

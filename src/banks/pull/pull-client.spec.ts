@@ -152,6 +152,12 @@ describe('pullTransactions: up', () => {
       reference: 'INV-001',
       description: 'Acme Pty Ltd',
       counterparty: null,
+      counterpartyAccount: null,
+      foreignAmount: null,
+      foreignCurrency: null,
+      holdAmount: null,
+      holdCurrency: null,
+      settledAt: new Date('2026-02-27T01:00:00Z'),
     });
     expect(pages[0].items[0].bankStatus).toBe('SETTLED');
     expect(pages[0].items[0].raw).toEqual(upResource('u1'));

@@ -36,15 +36,65 @@ describe('parseUpPage', () => {
     expect(err.message).toContain(`malformed page from ${url}`);
   });
 
-  it('refuses an unknown status and a zero amount, item by item', () => {
+  it('refuses an unknown status item by item; takes a zero amount (Up books 0.00)', () => {
     const odd = upTransaction('u2', { status: 'PENDING' as 'HELD' }) as { data: unknown };
     const zero = upTransaction('u3', { value: '0.00' }) as { data: unknown };
     const page = parseUpPage({ data: [odd.data, zero.data], links: { next: null } }, url);
-    expect(page.items).toEqual([]);
+    expect(page.items.map((i) => [i.externalId, i.tx.amount])).toEqual([['u3', '0.00']]);
     expect(page.invalid).toEqual([
       { externalId: 'u2', reason: 'attributes.status must be "HELD" or "SETTLED"' },
-      { externalId: 'u3', reason: expect.stringMatching(/amount/) },
     ]);
+  });
+
+  it('keeps foreignAmount, holdInfo.amount and settledAt as magnitudes and a date', () => {
+    const abroad = upTransaction('u5', {
+      value: '-15.32',
+      attributes: {
+        foreignAmount: { currencyCode: 'JPY', value: '-1500', valueInBaseUnits: -1500 },
+        holdInfo: { amount: { currencyCode: 'AUD', value: '-15.20' }, foreignAmount: null },
+        settledAt: '2026-02-28T09:30:00+11:00',
+      },
+    }) as { data: unknown };
+    const held = upTransaction('u6', {
+      status: 'HELD',
+      attributes: { settledAt: null, holdInfo: null, foreignAmount: null },
+    }) as { data: unknown };
+    const page = parseUpPage({ data: [abroad.data, held.data], links: { next: null } }, url);
+    expect(page.invalid).toEqual([]);
+    const [a, h] = page.items.map((i) => i.tx);
+    expect(a).toMatchObject({
+      foreignAmount: '1500',
+      foreignCurrency: 'JPY',
+      holdAmount: '15.20',
+      holdCurrency: 'AUD',
+      settledAt: new Date('2026-02-27T22:30:00Z'),
+    });
+    expect(h).toMatchObject({
+      foreignAmount: null,
+      foreignCurrency: null,
+      holdAmount: null,
+      holdCurrency: null,
+      settledAt: null,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a foreignAmount without value', { foreignAmount: { currencyCode: 'USD' } }, /foreignAmount/],
+    [
+      'a foreignAmount with too many decimals',
+      { foreignAmount: { currencyCode: 'JPY', value: '1.5' } },
+      /foreignAmount: JPY allows no decimal places/,
+    ],
+    [
+      'a holdInfo amount in an unknown currency',
+      { holdInfo: { amount: { currencyCode: 'XXQ', value: '1.00' } } },
+      /holdInfo.amount/,
+    ],
+    ['a settledAt that is no date', { settledAt: 'yesterday' }, /settledAt/],
+  ])('refuses an item with %s', (_name, attributes, reason) => {
+    const bad = upTransaction('u7', { attributes }) as { data: unknown };
+    const page = parseUpPage({ data: [bad.data], links: { next: null } }, url);
+    expect(page.invalid).toEqual([{ externalId: 'u7', reason: expect.stringMatching(reason) }]);
   });
 
   it('refuses an id PostgreSQL cannot store and makes free text storable', () => {

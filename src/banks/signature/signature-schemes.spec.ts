@@ -291,6 +291,62 @@ describe('verifySignature: standard-webhooks', () => {
     expect(verifySignature(swCfg([WHSEC_OLD]), headers, RAW, NOW_MS)).toEqual({ ok: true });
   });
 
+  it("accepts Svix's branded headers (svix-id, svix-timestamp, svix-signature)", () => {
+    const sw = swHeaders(WHSEC, 'msg_svix');
+    const svix: HeaderBag = {
+      'svix-id': sw['webhook-id'],
+      'svix-timestamp': sw['webhook-timestamp'],
+      'svix-signature': sw['webhook-signature'],
+    };
+    expect(verifySignature(swCfg(), svix, RAW, NOW_MS)).toEqual({ ok: true });
+    const stale = { ...svix, 'svix-timestamp': String(NOW_S - 301) };
+    expect(verifySignature(swCfg(), stale, RAW, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'stale_timestamp',
+    });
+    const forged = { ...svix, 'svix-id': 'msg_other' };
+    expect(verifySignature(swCfg(), forged, RAW, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+
+  it('does not mix the two header families: webhook-* present means webhook-* only', () => {
+    const sw = swHeaders(WHSEC, 'msg_mixed');
+    const mixed: HeaderBag = {
+      'webhook-signature': sw['webhook-signature'],
+      'svix-id': sw['webhook-id'],
+      'svix-timestamp': sw['webhook-timestamp'],
+    };
+    expect(verifySignature(swCfg(), mixed, RAW, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+    });
+  });
+
+  it('verifies with a secret given without whsec_ (plain base64, as svix reads it)', () => {
+    const plain = WHSEC.slice('whsec_'.length);
+    expect(verifySignature(swCfg([plain]), swHeaders(WHSEC), RAW, NOW_MS)).toEqual({ ok: true });
+    expect(verifySignature(swCfg([WHSEC]), swHeaders(plain), RAW, NOW_MS)).toEqual({ ok: true });
+  });
+
+  it('takes each line of a header sent on several lines as signatures, in any order', () => {
+    const mine = swHeaders(WHSEC)['webhook-signature'] as string;
+    const other = swHeaders(WHSEC_OLD)['webhook-signature'] as string;
+    for (const lines of [
+      [mine, other],
+      [other, mine],
+    ]) {
+      const headers = { ...swHeaders(WHSEC), 'webhook-signature': lines };
+      expect(verifySignature(swCfg(), headers, RAW, NOW_MS)).toEqual({ ok: true });
+    }
+    const neither = { ...swHeaders(WHSEC), 'webhook-signature': [other, other] };
+    expect(verifySignature(swCfg(), neither, RAW, NOW_MS)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+
   it('accepts a delivery signed with the second of two secrets (rotation)', () => {
     const headers = swHeaders(WHSEC);
     expect(verifySignature(swCfg([WHSEC_OLD, WHSEC]), headers, RAW, NOW_MS)).toEqual({ ok: true });
@@ -512,6 +568,15 @@ describe('headerEventId', () => {
     expect(headerEventId(swCfg(), headers)).toBe('msg_1');
   });
 
+  it("reads Svix's svix-id when no webhook-* header is sent, else webhook-id", () => {
+    expect(headerEventId(swCfg(), { 'svix-id': 'msg_svix' })).toBe('msg_svix');
+    const both = { 'svix-id': 'msg_svix', 'webhook-id': 'msg_1' };
+    expect(headerEventId(swCfg(), both)).toBe('msg_1');
+    // One family per delivery: a webhook-signature without webhook-id has no id, whatever svix-id says.
+    const mixed = { 'svix-id': 'msg_svix', 'webhook-signature': 'v1,x' };
+    expect(headerEventId(swCfg(), mixed)).toBeUndefined();
+  });
+
   it('has none for up (the id is in the body)', () => {
     const cfg: SignatureConfig = { ...hmacCfg(), scheme: 'up' };
     expect(headerEventId(cfg, { 'x-event-id': 'evt_1', 'webhook-id': 'msg_1' })).toBeUndefined();
@@ -539,6 +604,9 @@ describe('validateSecret', () => {
     ['standard-webhooks', WHSEC],
     ['standard-webhooks', `whsec_${Buffer.alloc(16, 7).toString('base64')}`],
     ['standard-webhooks', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+    // Plain base64, as the svix package reads a secret without its prefix.
+    ['standard-webhooks', Buffer.alloc(32).toString('base64')],
+    ['standard-webhooks', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
   ] as const)('accepts a %s secret %s', (scheme, secret) => {
     expect(validateSecret(scheme, secret)).toBeNull();
   });
@@ -549,12 +617,14 @@ describe('validateSecret', () => {
     ['up', '1234567'],
     ['standard-webhooks', ''],
     ['standard-webhooks', 'whsec_'],
-    ['standard-webhooks', Buffer.alloc(32).toString('base64')],
     ['standard-webhooks', `WHSEC_${Buffer.alloc(32).toString('base64')}`],
     ['standard-webhooks', `whsec_${Buffer.alloc(15, 1).toString('base64')}`],
     ['standard-webhooks', 'whsec_not base64 at all!!'],
     ['standard-webhooks', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS'],
     ['standard-webhooks', `whsec_${Buffer.alloc(32, 0xfb).toString('base64url')}`],
+    ['standard-webhooks', Buffer.alloc(15, 1).toString('base64')],
+    ['standard-webhooks', Buffer.alloc(32, 0xfb).toString('base64url')],
+    ['standard-webhooks', 'not-a-whsec-secret'],
   ] as const)('refuses a %s secret %j', (scheme, secret) => {
     expect(validateSecret(scheme, secret)).toEqual(expect.any(String));
   });
@@ -563,7 +633,7 @@ describe('validateSecret', () => {
     expect(validateSecret('hmac-sha256', 'short')).toBe('secret must be at least 8 characters');
     expect(validateSecret('up', 'short')).toBe('secret must be at least 8 characters');
     expect(validateSecret('standard-webhooks', 'whsec_')).toBe(
-      "standard-webhooks secrets are 'whsec_' followed by base64 of at least 16 bytes",
+      "standard-webhooks secrets are padded base64 of at least 16 bytes, optionally prefixed with 'whsec_'",
     );
     expect(validateSecret('hmac-sha256', 42 as unknown as string)).toBe('secret must be a string');
     // Stored values with that prefix are read back as encrypted (SecretBox).
@@ -576,7 +646,12 @@ describe('validateSecret', () => {
   });
 
   it('accepts only secrets the standardwebhooks package can use too', () => {
-    for (const secret of [WHSEC, WHSEC_OLD, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']) {
+    for (const secret of [
+      WHSEC,
+      WHSEC_OLD,
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    ]) {
       expect(validateSecret('standard-webhooks', secret)).toBeNull();
       expect(() => new Webhook(secret)).not.toThrow();
     }

@@ -38,9 +38,26 @@ export type VerifyFailure =
 
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
 
-const SW_ID_HEADER = 'webhook-id';
-const SW_TIMESTAMP_HEADER = 'webhook-timestamp';
-const SW_SIGNATURE_HEADER = 'webhook-signature';
+/** The spec's header names, and Svix's branded names for the same three (the `svix` package). */
+interface StandardHeaderNames {
+  readonly id: string;
+  readonly timestamp: string;
+  readonly signature: string;
+}
+const SW_HEADERS: StandardHeaderNames = Object.freeze({
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+});
+const SVIX_HEADERS: StandardHeaderNames = Object.freeze({
+  id: 'svix-id',
+  timestamp: 'svix-timestamp',
+  signature: 'svix-signature',
+});
+/** Every header name a standard-webhooks delivery may carry (kept with the raw event). */
+export const STANDARD_WEBHOOKS_HEADERS: readonly string[] = Object.freeze(
+  [SW_HEADERS, SVIX_HEADERS].flatMap((h) => [h.id, h.timestamp, h.signature]),
+);
 const SW_SECRET_PREFIX = 'whsec_';
 const SW_TOLERANCE_SECONDS = 300;
 const SW_MIN_KEY_BYTES = 16;
@@ -97,7 +114,7 @@ export function headerEventId(cfg: SignatureConfig, headers: HeaderBag): string 
     case 'hmac-sha256':
       return singleValue(headers[eventIdHeaderOf(cfg)]);
     case 'standard-webhooks':
-      return singleValue(headers[SW_ID_HEADER]);
+      return singleValue(headers[standardHeaderNames(headers).id]);
     default:
       return undefined;
   }
@@ -111,8 +128,8 @@ export function validateSecret(scheme: SignatureScheme, secret: string): string 
   switch (scheme) {
     case 'standard-webhooks':
       return decodeWhsec(secret) === null
-        ? `standard-webhooks secrets are '${SW_SECRET_PREFIX}' followed by base64 of at least ` +
-            `${SW_MIN_KEY_BYTES} bytes`
+        ? `standard-webhooks secrets are padded base64 of at least ${SW_MIN_KEY_BYTES} bytes, ` +
+            `optionally prefixed with '${SW_SECRET_PREFIX}'`
         : null;
     case 'hmac-sha256':
     case 'up':
@@ -200,9 +217,10 @@ function verifyStandardWebhooks(
 ): VerifyResult {
   if (keys.length === 0) return failures.no_secret;
 
-  const signatureHeader = headers[SW_SIGNATURE_HEADER];
-  const rawId = headers[SW_ID_HEADER];
-  const rawTimestamp = headers[SW_TIMESTAMP_HEADER];
+  const names = standardHeaderNames(headers);
+  const signatureHeader = headers[names.signature];
+  const rawId = headers[names.id];
+  const rawTimestamp = headers[names.timestamp];
   if (!isPresent(signatureHeader) || !isPresent(rawId) || !isPresent(rawTimestamp)) {
     return failures.missing_signature;
   }
@@ -233,6 +251,19 @@ function verifyStandardWebhooks(
   );
 }
 
+/**
+ * One family per delivery, never a mix: the spec's `webhook-*` names when any of them is sent,
+ * else Svix's `svix-*` names. A sender of both (the `svix` package's own server does) signs the
+ * same values under both, so preferring one loses nothing.
+ */
+function standardHeaderNames(headers: HeaderBag): StandardHeaderNames {
+  return isPresent(headers[SW_HEADERS.signature]) ||
+    isPresent(headers[SW_HEADERS.id]) ||
+    isPresent(headers[SW_HEADERS.timestamp])
+    ? SW_HEADERS
+    : SVIX_HEADERS;
+}
+
 function isPresent(value: string | string[] | undefined): value is string | string[] {
   if (typeof value === 'string') return value !== '';
   return Array.isArray(value) && value.length > 0;
@@ -260,7 +291,7 @@ function anyMatches(
   return failures.bad_signature;
 }
 
-/** plain: the secret's UTF-8 bytes are the key; whsec: the base64 after 'whsec_' is. */
+/** plain: the secret's UTF-8 bytes are the key; whsec: its base64 (after an optional 'whsec_'). */
 type KeyKind = 'plain' | 'whsec';
 
 interface PreparedKeys {
@@ -294,9 +325,12 @@ function plainKeyBytes(secret: string): Buffer | null {
   return typeof secret === 'string' && secret !== '' ? Buffer.from(secret, 'utf8') : null;
 }
 
+/** As the `svix` and `standardwebhooks` packages read a secret: 'whsec_' is optional. */
 function decodeWhsec(secret: string): Buffer | null {
-  if (typeof secret !== 'string' || !secret.startsWith(SW_SECRET_PREFIX)) return null;
-  const encoded = secret.slice(SW_SECRET_PREFIX.length);
+  if (typeof secret !== 'string') return null;
+  const encoded = secret.startsWith(SW_SECRET_PREFIX)
+    ? secret.slice(SW_SECRET_PREFIX.length)
+    : secret;
   if (!BASE64.test(encoded)) return null;
   const key = Buffer.from(encoded, 'base64');
   return key.length >= SW_MIN_KEY_BYTES ? key : null;

@@ -231,6 +231,12 @@ describe('suggestions', () => {
     expect(early[0].score).toBeLessThan(onTime[0].score);
   });
 
+  it('never proposes an invoice a person took this transaction away from', () => {
+    const input = { tx: tx({ texts: ['INV-1001'] }), invoices: [invoice('INV-1001')] };
+    expect(run(input)).toHaveLength(1);
+    expect(run({ ...input, blocked: new Set(['id-INV-1001']) })).toEqual([]);
+  });
+
   it('never proposes a declined candidate again', () => {
     const input = { tx: tx({ texts: ['INV-1O01'] }), invoices: [invoice('INV-1001')] };
     expect(run(input)).toHaveLength(1);

@@ -26,14 +26,16 @@ export const PARTY_NAME_MATCH = 0.8;
 
 /**
  * Log-likelihood ratios (natural log) of each finding. Set so that no single factor but an exact
- * reference reaches the automatic threshold (0.95 is a logit of 2.94): a near reference needs the
- * amount too, an amount needs the party and the date, and a set of invoices never gets there
- * without a reference. A reference that points to another invoice weighs about as much against a
+ * reference reaches the automatic threshold (0.95 is a logit of 2.94): a misread reference (O/0,
+ * I/1) needs the exact amount too; a reference one typo away needs the amount and the party
+ * ("TOK-11" paying TOK-1's exact amount is a coincidence as often as a typo: sequential numbers
+ * sit one digit apart); an amount needs the party and the date, and a set of invoices never gets
+ * there without a reference. A reference that points to another invoice weighs about as much against a
  * candidate as an exact amount and the party weigh for it: the text is the payer's own word.
  */
 export const LLR = {
   prior: -3,
-  reference: { exact: 6, confusable: 4.2, oneEdit: 3, pointsElsewhere: -3.5 },
+  reference: { exact: 6, confusable: 4.2, oneEdit: 2.5, pointsElsewhere: -3.5 },
   amount: { exact: 3, writeOff: 2, setExact: 2.2, partial: -1, over: -2 },
   party: { knownAccount: 2.5, sameName: 2.2, similarName: 1.2, otherName: -1.5 },
   date: { beforeInvoice: -1.5, nearDue: 0.3, stale: -0.5 },
@@ -84,6 +86,8 @@ export interface SuggestInput {
   allocations: readonly PaidAllocation[];
   /** Keys of candidates declined for this transaction. */
   declined: ReadonlySet<string>;
+  /** Invoices a person took this transaction's allocation away from: never proposed again. */
+  blocked?: ReadonlySet<string>;
 }
 
 export interface Suggestion {
@@ -134,7 +138,10 @@ function credits(input: SuggestInput): Suggestion[] {
   if (left <= 0n) return [];
   const keys = textKeys(tx.texts);
   const named = new Set(input.invoices.filter((i) => keys.has(i.normalized)).map((i) => i.id));
-  const open = input.invoices.filter((i) => isOpen(i) && i.currency === tx.currency);
+  const blocked = input.blocked ?? new Set<string>();
+  const open = input.invoices.filter(
+    (i) => isOpen(i) && i.currency === tx.currency && !blocked.has(i.id),
+  );
   const out: Suggestion[] = [];
 
   const referenced = new Map<string, ReferenceFinding>();

@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
+import { query } from './support/database';
+import { eventually } from './support/webhooks';
+
+describe('suggestions, write-offs and refunds', () => {
+  let t: TestApp;
+  let operator: Record<string, string>;
+  let viewer: Record<string, string>;
+  const admin = bearer(ADMIN_KEY);
+
+  async function tx(
+    amount: string,
+    fields: {
+      reference?: string | null;
+      counterparty?: string | null;
+      currency?: string;
+      direction?: 'credit' | 'debit';
+    } = {},
+  ): Promise<string> {
+    const [row] = await query<{ id: string }>(
+      t.databaseUrl,
+      `INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
+                                 reference, counterparty, status, unallocated_amount, processed_at)
+       VALUES ('default', $1, $2, $3, $4, now(), $5, $6, 'PROCESSED', $2, now()) RETURNING id`,
+      [
+        `txn_${randomUUID()}`,
+        amount,
+        fields.currency ?? 'EUR',
+        fields.direction ?? 'credit',
+        fields.reference ?? null,
+        fields.counterparty ?? null,
+      ],
+    );
+    return row.id;
+  }
+  async function invoice(number: string, amount: string, customer: string): Promise<string> {
+    const res = await t.request('POST', '/invoices', {
+      headers: admin,
+      json: { invoice_number: number, amount_due: amount, currency: 'EUR', customer },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+  const run = () => t.request('POST', '/reconcile/run', { headers: admin });
+  const suggestions = async (txId: string) =>
+    t.request('GET', `/reconcile/exceptions/${txId}/suggestions`, { headers: viewer });
+  const getInvoice = async (id: string) =>
+    (await t.request('GET', `/invoices/${id}`, { headers: admin })).body;
+  const reasonOf = async (id: string) =>
+    (
+      await query<{ reason: string }>(
+        t.databaseUrl,
+        'SELECT reason FROM transaction_exceptions WHERE transaction_id = $1',
+        [id],
+      )
+    )[0]?.reason ?? null;
+  const events = async (type: string) =>
+    query<{ data: Record<string, unknown> }>(
+      t.databaseUrl,
+      `SELECT data FROM outbox_events WHERE type = $1 ORDER BY created_at`,
+      [type],
+    );
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const make = async (name: string, role: string) =>
+      bearer(
+        (await t.request('POST', '/api-keys', { headers: admin, json: { name, role } })).body.key,
+      );
+    operator = await make('ops-alice', 'operator');
+    viewer = await make('viewer-vic', 'viewer');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('applies a misread reference with the exact amount automatically, with its evidence', async () => {
+    const inv = await invoice('INV-5001', '120.00', 'Acme Ltd');
+    const id = await tx('120.00', { reference: 'INV-5OO1', counterparty: 'ACME Limited' });
+    await run();
+    const paid = await eventually(async () => {
+      const i = await getInvoice(inv);
+      return i.status === 'paid' ? i : undefined;
+    });
+    expect(paid.allocations).toHaveLength(1);
+    expect(paid.allocations[0]).toMatchObject({
+      transaction_id: id,
+      rule: 'suggestion',
+      created_by: 'system',
+      amount: '120.00',
+    });
+    expect(paid.allocations[0].note).toMatch(
+      /^suggestion [0-9a-f-]{36} \(near_reference, score 0\.9\d\d\), applied automatically$/,
+    );
+    expect(await reasonOf(id)).toBeNull();
+  });
+
+  it('suggests the payer’s invoice with that amount; an operator accepts it as shown', async () => {
+    const inv = await invoice('GLX-77', '250.00', 'Globex GmbH');
+    await invoice('GLX-78', '999.00', 'Globex GmbH');
+    const id = await tx('250.00', { reference: 'thank you', counterparty: 'GLOBEX' });
+    await run();
+    expect(await reasonOf(id)).toBe('unknown_invoice');
+    const res = await suggestions(id);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1);
+    const [s] = res.body.data;
+    expect(s).toMatchObject({
+      transaction_id: id,
+      kind: 'amount',
+      invoices: [{ invoice_id: inv, invoice_number: 'GLX-77', amount: '250.00' }],
+      write_off: null,
+      reversal_of: null,
+    });
+    expect(s.score).toBeGreaterThan(0.5);
+    expect(s.score).toBeLessThan(0.95);
+    expect(Object.keys(s.evidence).sort()).toEqual([
+      'amount',
+      'currency',
+      'date',
+      'party',
+      'reference',
+    ]);
+    expect(s.evidence.party.detail).toBe('payer "GLOBEX" is Globex GmbH');
+
+    // A viewer sees, but cannot change anything.
+    const denied = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: viewer,
+    });
+    expect(denied.status).toBe(403);
+
+    const accepted = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.match_ids).toHaveLength(1);
+    const after = await getInvoice(inv);
+    expect(after).toMatchObject({ status: 'paid', amount_paid: '250.00' });
+    expect(after.allocations[0]).toMatchObject({ rule: 'suggestion', created_by: 'ops-alice' });
+    expect(await reasonOf(id)).toBeNull();
+    expect((await suggestions(id)).status).toBe(404);
+    // Accepting twice makes nothing twice.
+    const again = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 409 when the money moved, and never suggests an invoice paid elsewhere', async () => {
+    const inv = await invoice('HOO-1', '80.00', 'Hooli Inc');
+    const id = await tx('80.00', { counterparty: 'Hooli' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s.invoices[0].invoice_id).toBe(inv);
+
+    // The invoice is paid by another transaction in the meantime.
+    const other = await tx('80.00', { reference: 'HOO-1' });
+    await run();
+    expect((await getInvoice(inv)).status).toBe('paid');
+    expect(await reasonOf(other)).toBeNull();
+
+    const stale = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.type).toMatch(/suggestion-stale$/);
+    expect((await suggestions(id)).body.data).toEqual([]);
+  });
+
+  it('never proposes a declined candidate again', async () => {
+    await invoice('DEC-1', '42.00', 'Umbrella Corp');
+    const id = await tx('42.00', { counterparty: 'Umbrella Corporation' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    const declined = await t.request('POST', `/reconcile/suggestions/${s.id}/decline`, {
+      headers: operator,
+      json: { reason: 'a deposit, not this invoice' },
+    });
+    expect(declined.status).toBe(204);
+    expect((await suggestions(id)).body.data).toEqual([]);
+    await run();
+    expect((await suggestions(id)).body.data).toEqual([]);
+    const missing = await t.request('POST', `/reconcile/suggestions/${s.id}/decline`, {
+      headers: operator,
+      json: {},
+    });
+    expect(missing.status).toBe(400);
+  });
+
+  it('finds one transfer paying several invoices of one customer', async () => {
+    const ids = [
+      await invoice('INI-1', '100.00', 'Initech'),
+      await invoice('INI-2', '150.00', 'Initech'),
+      await invoice('INI-3', '200.00', 'Initech'),
+    ];
+    await invoice('INI-4', '75.00', 'Initech');
+    const id = await tx('450.00', { counterparty: 'INITECH LTD' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s.kind).toBe('split');
+    expect(s.invoices.map((i: { invoice_id: string }) => i.invoice_id).sort()).toEqual(
+      [...ids].sort(),
+    );
+    const accepted = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(accepted.body.match_ids).toHaveLength(3);
+    for (const inv of ids) expect((await getInvoice(inv)).status).toBe('paid');
+  });
+
+  it('writes off a bank fee under a rule, and reverses it with the allocation', async () => {
+    const rule = await t.request('POST', '/reconcile/write-off-rules', {
+      headers: operator,
+      json: { name: 'Bank fees', currency: 'EUR', max_amount: '5.00', reason: 'bank_fee' },
+    });
+    expect(rule.status).toBe(201);
+    expect(rule.body).toMatchObject({ max_amount: '5.00', max_percent: null, reason: 'bank_fee' });
+    const inv = await invoice('WO-1', '100.00', 'Stark Industries');
+    const id = await tx('97.50', { reference: 'WO-1' });
+    await run();
+    const paid = await getInvoice(inv);
+    expect(paid).toMatchObject({
+      status: 'paid',
+      amount_paid: '97.50',
+      amount_written_off: '2.50',
+      amount_outstanding: '0.00',
+    });
+    expect(paid.allocations[0]).toMatchObject({ rule: 'write_off', transaction_id: id });
+    const written = await events('invoice.written_off');
+    expect(written.map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ invoice_id: inv, amount: '2.50', reason: 'bank_fee' }),
+    );
+
+    const reversed = await t.request('DELETE', `/reconcile/matches/${paid.allocations[0].id}`, {
+      headers: operator,
+      json: { reason: 'wrong customer' },
+    });
+    expect(reversed.status).toBe(200);
+    expect(await getInvoice(inv)).toMatchObject({
+      status: 'pending',
+      amount_paid: '0.00',
+      amount_written_off: '0.00',
+      amount_outstanding: '100.00',
+    });
+    const [w] = await query<{ reversed_at: Date | null }>(
+      t.databaseUrl,
+      `SELECT reversed_at FROM write_offs WHERE invoice_id = $1`,
+      [inv],
+    );
+    expect(w.reversed_at).not.toBeNull();
+
+    const list = await t.request('GET', '/reconcile/write-off-rules', { headers: viewer });
+    expect(list.body.data.map((r: { id: string }) => r.id)).toContain(rule.body.id);
+    const gone = await t.request('DELETE', `/reconcile/write-off-rules/${rule.body.id}`, {
+      headers: operator,
+    });
+    expect(gone.status).toBe(204);
+    const twice = await t.request('DELETE', `/reconcile/write-off-rules/${rule.body.id}`, {
+      headers: operator,
+    });
+    expect(twice.status).toBe(404);
+    const bad = await t.request('POST', '/reconcile/write-off-rules', {
+      headers: operator,
+      json: { name: 'x', currency: 'EUR', max_amount: '5.001', reason: 'bank_fee' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('turns a debit naming a paid invoice into a refund exception whose suggestion is the reversal', async () => {
+    const inv = await invoice('RF-1', '60.00', 'Wayne Enterprises');
+    const credit = await tx('60.00', { reference: 'RF-1' });
+    await run();
+    const [allocation] = (await getInvoice(inv)).allocations;
+    expect(allocation.transaction_id).toBe(credit);
+
+    const debit = await tx('60.00', { reference: 'Refund RF-1', direction: 'debit' });
+    await run();
+    expect(await reasonOf(debit)).toBe('refund');
+    const [s] = (await suggestions(debit)).body.data;
+    expect(s).toMatchObject({ kind: 'refund', reversal_of: allocation.id });
+    expect(s.score).toBeGreaterThanOrEqual(0.95);
+    // Never applied by the system, however sure.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getInvoice(inv)).status).toBe('paid');
+
+    const accepted = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(accepted.status).toBe(200);
+    const after = await getInvoice(inv);
+    expect(after.status).toBe('pending');
+    expect(after.allocations[0]).toMatchObject({
+      live: false,
+      reversed_by: 'ops-alice',
+      reversal_reason: `refunded by transaction ${debit}`,
+    });
+    expect(await reasonOf(debit)).toBeNull();
+  });
+
+  it('announces a new best suggestion as reconciliation.suggested', async () => {
+    await invoice('EVT-9', '33.00', 'Soylent');
+    const id = await tx('33.00', { counterparty: 'Soylent' });
+    await run();
+    await suggestions(id);
+    const found = await eventually(async () => {
+      const all = await events('reconciliation.suggested');
+      return all.find((e) => e.data.transaction_id === id);
+    });
+    expect(found.data).toMatchObject({ reason: 'no_reference', kind: 'amount' });
+  });
+});

@@ -10,6 +10,8 @@ const admin = bearer(ADMIN_KEY);
 interface Made {
   invoiceId: string;
   transactionId: string;
+  /** An exception with suggestions. */
+  exceptionId: string;
   runId: string;
   subscriptionId: string;
 }
@@ -36,6 +38,10 @@ const GET_ROUTES: Record<string, (m: Made) => string[]> = {
   '/reconcile/runs/{id}': (m) => [`/reconcile/runs/${m.runId}`],
   '/reconcile/runs/{id}/matches': (m) => [`/reconcile/runs/${m.runId}/matches`],
   '/reconcile/exceptions': () => ['/reconcile/exceptions'],
+  '/reconcile/exceptions/{transaction_id}/suggestions': (m) => [
+    `/reconcile/exceptions/${m.exceptionId}/suggestions`,
+  ],
+  '/reconcile/write-off-rules': () => ['/reconcile/write-off-rules'],
   '/stats': () => ['/stats'],
 };
 
@@ -56,6 +62,8 @@ describe('real responses against the OpenAPI document (Ajv)', () => {
       WEBHOOK_SECRET,
       ALLOW_PRIVATE_SUBSCRIBER_URLS: 'true',
       EVENTS_RETRY_BASE_MS: '50',
+      // The exception with a candidate must stay one.
+      AUTO_MATCH_THRESHOLD: 'off',
     });
     doc = (await t.request('GET', '/docs-json')).body as OpenApiDoc;
     bank = await startFakeBank((_req, url) =>
@@ -135,7 +143,7 @@ async function makeData(t: TestApp, bank: FakeBank, receiver: Receiver): Promise
     'oa_evt_2',
   );
   expect(noReference.status).toBe(202);
-  const [payingId] = await Promise.all(
+  const [payingId, noReferenceId] = await Promise.all(
     ['oa_1', 'oa_2'].map((external) =>
       eventually(async () => {
         const res = await t.request('GET', `/transactions?external_id=${external}`, {
@@ -152,7 +160,19 @@ async function makeData(t: TestApp, bank: FakeBank, receiver: Receiver): Promise
     currency: 'NGN',
     customer: 'Acme Ltd',
   });
-  await post('/invoices', { invoice_number: 'INV-OA2', amount_due: '10.00', currency: 'NGN' });
+  // The no-reference payment's candidate: the same amount, owed by the same party.
+  await post('/invoices', {
+    invoice_number: 'INV-OA2',
+    amount_due: '5000.00',
+    currency: 'NGN',
+    customer: 'Acme Ltd',
+  });
+  await post('/reconcile/write-off-rules', {
+    name: 'Bank fees up to 5 NGN',
+    currency: 'NGN',
+    max_amount: '5.00',
+    reason: 'bank_fee',
+  });
   const run = await post('/reconcile/run', {}, 200);
   expect(run.matched_count).toBeGreaterThan(0);
   await eventually(
@@ -163,6 +183,7 @@ async function makeData(t: TestApp, bank: FakeBank, receiver: Receiver): Promise
   return {
     invoiceId: invoice.id,
     transactionId: payingId,
+    exceptionId: noReferenceId,
     runId: run.id,
     subscriptionId: sub.id,
   };

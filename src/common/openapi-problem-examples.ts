@@ -71,6 +71,12 @@ const CONFLICTS: Record<string, Example> = {
     slug: 'already-reversed',
     detail: `Allocation ${UUID} is already reversed`,
   },
+  'post /reconcile/suggestions/{id}/accept': {
+    slug: 'suggestion-stale',
+    detail:
+      'The money moved since this suggestion was made; GET the suggestions again for the ' +
+      'current ones',
+  },
   'post /subscriptions/{id}/deliveries/{deliveryId}/retry': {
     slug: 'not-dead',
     detail: 'Only dead-lettered deliveries can be retried',

@@ -6,7 +6,9 @@ import { Events1795558859200 } from './1795558859200-Events';
 import { FasterEventJson1795559000000 } from './1795559000000-FasterEventJson';
 import { EventRetention1795559100000 } from './1795559100000-EventRetention';
 import { PullResume1795559200000 } from './1795559200000-PullResume';
+import { QueueGauges1795559300000 } from './1795559300000-QueueGauges';
 import { RunPartial1795559310000 } from './1795559310000-RunPartial';
+import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 import { Suggestions1795559400000 } from './1795559400000-Suggestions';
 
@@ -23,7 +25,9 @@ export const MIGRATIONS = [
   FasterEventJson1795559000000,
   EventRetention1795559100000,
   PullResume1795559200000,
+  QueueGauges1795559300000,
   RunPartial1795559310000,
+  RawEvents1795559318000,
   TransactionInterop1795559320000,
   Suggestions1795559400000,
 ];

@@ -16,6 +16,7 @@ import { StorableTextPipe } from './common/storable-text';
 import { attachRequestLog } from './logging/request-log';
 import { LoadGauge } from './common/load-gauge';
 import { pendingMigrations } from './health/health.service';
+import { WebhookMetrics } from './webhooks/webhook-metrics';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -55,10 +56,14 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   );
   app.useLogger(app.get(Logger));
   const gauge = app.get(LoadGauge);
+  const webhookMetrics = app.get(WebhookMetrics);
   attachRequestLog(
     app.getHttpServer(),
     () => PinoLogger.root,
-    (ms) => gauge.answered(ms),
+    (req, status, ms) => {
+      gauge.answered(ms);
+      webhookMetrics.answered(req, status, ms);
+    },
   );
   // Bodies and the docs in one layer: webhook bodies through the intake's own reader, the rest
   // through body-parser. Mounted without a path (it checks prefixes itself): a mount path makes

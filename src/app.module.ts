@@ -12,6 +12,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { chooseLogFormat, logDestination } from './logging/log-format';
 import { serializeError } from './logging/safe-error';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { StatsModule } from './stats/stats.module';
@@ -26,6 +27,13 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+    const pinoOptions = {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
+      // Database errors without their query parameters (secrets) or quoted rows.
+      serializers: { err: serializeError },
+    };
+    const destination = logDestination(chooseLogFormat(config.logFormat, process.stdout));
     return {
       module: AppModule,
       imports: [
@@ -33,13 +41,7 @@ export class AppModule {
           // Nest's own logger goes to pino; per-request logging is `attachRequestLog` (app.factory),
           // so nestjs-pino mounts no middleware and no per-request AsyncLocalStorage.
           forRoutes: [],
-          pinoHttp: {
-            level: config.logLevel,
-
-            redact: { paths: ['req.headers.authorization', '*.secrets', '*.token'], remove: true },
-            // Database errors without their query parameters (secrets) or quoted rows.
-            serializers: { err: serializeError },
-          },
+          pinoHttp: destination ? [pinoOptions, destination] : pinoOptions,
         }),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
         ScheduleModule.forRoot(),

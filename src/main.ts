@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { createApp, PendingMigrationsError } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { SecretKeyError } from './common/secret-box';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { chooseLogFormat, createLogger } from './logging/log-format';
+import {
+  DataDirError,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from './database/embedded-postgres';
 
 /**
  * Longer than a reconciliation batch and a pull's timeouts; shorter than most supervisors wait.
@@ -13,6 +18,11 @@ const SHUTDOWN_DEADLINE_MS = 60_000;
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
+  // The service's own lines, in the same format as the app's (readable on a terminal).
+  const log = createLogger(
+    { level: config.logLevel },
+    chooseLogFormat(config.logFormat, process.stdout),
+  );
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -20,7 +30,7 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       port: config.embeddedPgPort,
       database: 'bank_sync',
-      log: (line) => console.log(JSON.stringify({ level: 30, msg: line })),
+      log: (line) => log.info(line),
     });
     databaseUrl = embedded.url;
   }
@@ -32,11 +42,11 @@ async function main(): Promise<void> {
       if (stopping) {
         // A second Ctrl-C, or a supervisor sending again: the drain goes on (the deadline
         // below bounds it); the default action would exit with PostgreSQL still running.
-        console.log(JSON.stringify({ level: 40, msg: `${signal}: already shutting down` }));
+        log.warn(`${signal}: already shutting down`);
         return;
       }
       stopping = true;
-      console.log(JSON.stringify({ level: 30, msg: `${signal}: shutting down` }));
+      log.info(`${signal}: shutting down`);
       // A drain that never ends becomes a stop: PostgreSQL is still stopped, then the process.
       setTimeout(() => {
         console.error(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; stopping now`);
@@ -57,12 +67,9 @@ async function main(): Promise<void> {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
     await app.listen(config.port);
-    console.log(
-      JSON.stringify({
-        level: 30,
-        msg: `Bank Sync listening on http://localhost:${config.port} (docs: /docs) in ${Date.now() - started} ms`,
-        database: embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL',
-      }),
+    log.info(
+      { database: embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL' },
+      `Bank Sync listening on http://localhost:${config.port} (docs: /docs) in ${Date.now() - started} ms`,
     );
   } catch (err) {
     if (embedded) await embedded.stop();
@@ -74,7 +81,8 @@ main().catch((err: unknown) => {
   if (
     err instanceof ConfigError ||
     err instanceof PendingMigrationsError ||
-    err instanceof SecretKeyError
+    err instanceof SecretKeyError ||
+    err instanceof DataDirError
   ) {
     console.error(err.message);
   } else {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -60,4 +60,50 @@ describe('embedded PostgreSQL lifecycle', () => {
     third = await startEmbeddedPostgres({ dataDir: dir, port, database: 'bank_sync' });
     expect(await answers(third.url)).toBe(true);
   }, 60_000);
+});
+
+// As root PostgreSQL runs as the postgres user; as anyone else there is nothing to grant.
+const asRoot = process.getuid?.() === 0 ? describe : describe.skip;
+
+asRoot('embedded PostgreSQL in a DATA_DIR the postgres user cannot enter (root)', () => {
+  const dirs: string[] = [];
+  const privateDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'bank-sync-private-'));
+    chmodSync(dir, 0o700); // root's, like `mkdir -m 700` or a folder under /root
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a root-owned 0700 DATA_DIR gets the search bit for the postgres user, and initdb works', async () => {
+    const dir = privateDir();
+    const lines: string[] = [];
+    const db = await startEmbeddedPostgres({
+      dataDir: dir,
+      port: 57000 + Math.floor(Math.random() * 1000),
+      database: 'bank_sync',
+      log: (line) => lines.push(line),
+    });
+    try {
+      expect(await answers(db.url)).toBe(true);
+    } finally {
+      await db.stop();
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o701);
+    expect(lines.join('\n')).toContain('was mode 0700');
+  }, 60_000);
+
+  it('a 0700 folder above DATA_DIR is not changed: the start stops and says what to do', async () => {
+    const parent = privateDir();
+    const dataDir = join(parent, 'data');
+    await expect(
+      startEmbeddedPostgres({ dataDir, port: 58000, database: 'bank_sync' }),
+    ).rejects.toThrow(`cannot enter ${parent} (mode 0700)`);
+    await expect(
+      startEmbeddedPostgres({ dataDir, port: 58000, database: 'bank_sync' }),
+    ).rejects.toThrow(`chmod o+x ${parent}`);
+    expect(statSync(parent).mode & 0o777).toBe(0o700);
+  });
 });

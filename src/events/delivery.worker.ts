@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { secretBox } from '../common/secret-box';
 import { returning } from '../database/sql';
 import { Wakeups } from '../database/wakeups';
-import { MetricsService } from '../metrics/metrics.service';
+import { each, MetricsService } from '../metrics/metrics.service';
 import { postJson } from './guarded-post';
 import { subscriberUrlProblem } from './subscriber-url';
 
@@ -75,6 +75,7 @@ export class DeliveryWorker extends BackgroundLoop {
       'bank_sync_event_deliveries_total',
       'Outbound webhook attempts by outcome (delivered, retried, dead_lettered)',
       ['outcome'],
+      each('outcome', ['delivered', 'retried', 'dead_lettered']),
     );
     this.waited = metrics.pipelineWait();
     this.latency = metrics.histogram(

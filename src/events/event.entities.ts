@@ -104,6 +104,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Index('ix_webhook_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('ix_webhook_deliveries_subscription', ['subscriptionId', 'createdAt'])
 @Index('ix_webhook_deliveries_finished', ['expiresAt'], { where: `status <> 'pending'` })
+@Index('ix_webhook_deliveries_dead', ['createdAt'], { where: `status = 'dead'` })
 @Check('ck_webhook_deliveries_status', `status IN ('pending', 'delivered', 'dead')`)
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -5,8 +5,9 @@ import { BackgroundLoop, pollMs, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
-import { MetricsService } from '../metrics/metrics.service';
+import { each, MetricsService } from '../metrics/metrics.service';
 import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
+import { EVENT_TYPES } from './event.entities';
 
 const BATCH = 500;
 const IDLE_POLL_MS = 500;
@@ -47,6 +48,7 @@ export class OutboxRelay extends BackgroundLoop {
       'bank_sync_events_written_total',
       'Events written to the outbox and relayed to the sinks, by type',
       ['type'],
+      each('type', EVENT_TYPES),
     );
   }
 

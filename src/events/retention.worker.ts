@@ -5,7 +5,7 @@ import { BackgroundLoop, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { returning } from '../database/sql';
-import { MetricsService } from '../metrics/metrics.service';
+import { each, MetricsService } from '../metrics/metrics.service';
 import { WorkSignal } from '../common/work-signal';
 
 const BATCH = 1000;
@@ -71,6 +71,7 @@ export class RetentionWorker extends BackgroundLoop {
       'bank_sync_events_pruned_total',
       'Outbound webhook deliveries and outbox events deleted by EVENTS_RETENTION_DAYS',
       ['kind'],
+      each('kind', ['delivery', 'event']),
     );
   }
 

@@ -37,7 +37,9 @@ function requestLevel(url: string | undefined, status: number): Level {
 
 /**
  * Gives every request of `server` a correlation id (`X-Correlation-Id`, quoted in 500 answers)
- * and logs one line when its answer is sent, until the server's `close`.
+ * and logs one line when its answer is sent, until the server's `close`. Every answer to a
+ * webhook route, whoever wrote it (body reader, rate limit, guard, filter, handler), is handed
+ * to `webhookAnswered` (the load gauge and the webhook metrics).
  *
  * It listens on Node's `http.server.request.start` and `http.server.response.finish`
  * diagnostics channels: one subscriber for all requests, so no middleware layer and no
@@ -50,7 +52,7 @@ function requestLevel(url: string | undefined, status: number): Level {
 export function attachRequestLog(
   server: Server,
   logger: () => Logger,
-  webhookAnswered: (ms: number) => void = () => undefined,
+  webhookAnswered: (req: IncomingMessage, status: number, ms: number) => void = () => undefined,
 ): void {
   const started = (message: unknown): void => {
     const { request, response, server: from } = message as HttpServerMessage;
@@ -64,7 +66,9 @@ export function attachRequestLog(
     const { request: req, response: res, server: from } = message as HttpServerMessage;
     if (from !== server) return;
     const url = req.originalUrl ?? req.url;
-    if (url?.startsWith('/webhooks/')) webhookAnswered(performance.now() - (req.startedAt ?? 0));
+    if (url?.startsWith('/webhooks/')) {
+      webhookAnswered(req, res.statusCode, performance.now() - (req.startedAt ?? 0));
+    }
     const log = logger();
     const level = requestLevel(url, res.statusCode);
     if (!log.isLevelEnabled(level)) return;

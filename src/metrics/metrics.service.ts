@@ -1,5 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One label set per value: `each('outcome', ['a', 'b'])` → `[{ outcome: 'a' }, { outcome: 'b' }]`. */
+export function each(label: string, values: readonly string[]): Array<Record<string, string>> {
+  return values.map((v) => ({ [label]: v }));
+}
+
+export const METRIC_PREFIX = 'bank_sync_';
+
+/**
+ * prom-client's default gauges that `promtool check metrics` refuses ("non-counter metrics
+ * should not have _total suffix"). Each is the sum of the gauge of the same name without
+ * `_total` (`nodejs_active_handles{type}` and so on), so removing them loses nothing:
+ * `sum(bank_sync_nodejs_active_handles)` is the total.
+ */
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * One registry per application instance (not prom-client's global one), so that several apps
@@ -10,13 +29,26 @@ export class MetricsService {
   readonly registry = new Registry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'bank_sync_' });
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(METRIC_PREFIX + name);
   }
 
-  counter(name: string, help: string, labelNames: string[] = []): Counter<string> {
+  /**
+   * `zeroes`: label sets exported as 0 from the start. Where a label's values are a closed set,
+   * each series exists before its first event, so `rate()` and `increase()` see that event and
+   * an alert on it can fire (a series born at 1 looks to Prometheus like no change).
+   */
+  counter(
+    name: string,
+    help: string,
+    labelNames: string[] = [],
+    zeroes: Array<Record<string, string>> = [],
+  ): Counter<string> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Counter<string>;
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    for (const labels of zeroes) counter.inc(labels, 0);
+    return counter;
   }
 
   histogram(
@@ -24,10 +56,39 @@ export class MetricsService {
     help: string,
     labelNames: string[],
     buckets: number[],
+    zeroes: Array<Record<string, string>> = [],
   ): Histogram<string> {
     const existing = this.registry.getSingleMetric(name);
     if (existing) return existing as Histogram<string>;
-    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+    const histogram = new Histogram({
+      name,
+      help,
+      labelNames,
+      buckets,
+      registers: [this.registry],
+    });
+    for (const labels of zeroes) histogram.zero(labels);
+    return histogram;
+  }
+
+  /** A gauge whose value is set at scrape time by `collect` (prom-client awaits it). */
+  gauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (gauge: Gauge<string>) => void | Promise<void>,
+  ): Gauge<string> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Gauge<string>;
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect(this: Gauge<string>) {
+        return collect(this);
+      },
+    });
   }
 
   /**
@@ -43,6 +104,7 @@ export class MetricsService {
       'Time work waited for each background stage (claimed, relayed, sent) after its commit',
       ['stage'],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ['claimed', 'relayed', 'sent'].map((stage) => ({ stage })),
     );
   }
 }

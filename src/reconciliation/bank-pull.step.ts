@@ -8,6 +8,7 @@ import { storableMessage } from '../common/storable-text';
 import { returning } from '../database/sql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { pullTransactions, type PulledTransaction } from '../banks/pull/pull-client';
+import { MetricsService } from '../metrics/metrics.service';
 import { IntakeService, type IntakeItem } from '../webhooks/intake.service';
 import type { RunBankResult } from './reconciliation-run.entity';
 import type { RunPullStep } from './run-pull-step';
@@ -30,13 +31,21 @@ export const FIRST_PULL_LOOKBACK_MS = 24 * 3_600_000;
 @Injectable()
 export class BankPullStep implements RunPullStep {
   private readonly logger = new Logger('BankPull');
+  private readonly pullErrors;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly banks: BanksService,
     private readonly intake: IntakeService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.pullErrors = metrics.counter(
+      'bank_sync_bank_pull_errors_total',
+      "Bank pulls that failed (the bank's API, or PULL_BANK_BUDGET_MS ran out), by bank",
+      ['bank'],
+    );
+  }
 
   /**
    * Pulls every bank with an API, a few at a time, each within its time budget
@@ -69,6 +78,7 @@ export class BankPullStep implements RunPullStep {
     let pages = 0;
     let resumed = false;
     const signal = budget(this.config.pull.bankBudgetMs, stop);
+    this.pullErrors.inc({ bank: bankId }, 0); // the series exists before its first error
     try {
       const bank = await this.banks.resolve(bankId);
       if (!bank?.api) return { bank_id: bankId, pulled_count: 0, error: 'no API configured' };
@@ -132,6 +142,8 @@ export class BankPullStep implements RunPullStep {
             `${pages} pages; the next run continues the chain`
           : storableMessage(err instanceof Error ? err.message : String(err));
       this.logger.warn(`run ${runId}: bank ${bankId} pull failed after ${pages} pages: ${message}`);
+      // A shutdown cutting the pull short is not the bank's failure.
+      if (!stop?.aborted) this.pullErrors.inc({ bank: bankId });
       await this.saveCursor(bankId, null, message).catch(() => undefined);
       // A resumed chain that fails at once (a bank cursor that expired, say) starts over from
       // `since` next time: more pages, never fewer transactions.

@@ -11,15 +11,22 @@ import { LoadGauge } from '../common/load-gauge';
 import { ProblemException } from '../common/problem';
 import { Wakeups } from '../database/wakeups';
 import { emitEvents } from '../events/outbox';
+import { each, MetricsService } from '../metrics/metrics.service';
 import { BATCH_SIZE, MatchEngine, type BatchResult } from './match-engine';
 import { toRunDto } from './reconciliation.mappers';
 import type { RunDto } from './reconciliation.dto';
-import { ReconciliationRunEntity, type RunTrigger } from './reconciliation-run.entity';
+import {
+  ReconciliationRunEntity,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type RunTrigger,
+} from './reconciliation-run.entity';
 import { RUN_PULL_STEP, type RunPullStep } from './run-pull-step';
 
 /** pg_advisory_lock key of "a run is in progress" (any instance on this database). */
 export const RUN_LOCK_KEY = 7_243_520_113;
 export const RUN_ID_LIST_CAP = 1000;
+const FINAL_STATUSES = RUN_STATUSES.filter((s) => s !== 'running');
 
 /**
  * The transactions a run looks at, oldest first by arrival: credits with money left to allocate,
@@ -41,17 +48,33 @@ export class RunsService implements BeforeApplicationShutdown {
   private readonly inflight = new Set<Promise<unknown>>();
   /** Aborted when the service shuts down: no new run, and the runs in progress stop. */
   private readonly stopping = new AbortController();
+  private readonly runsFinished;
+  private readonly runSeconds;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RUN_PULL_STEP) private readonly pullStep: RunPullStep,
     private readonly gauge: LoadGauge,
     private readonly wakeups: Wakeups,
+    metrics: MetricsService,
   ) {
     this.engine = new MatchEngine(dataSource, () => {
       wakeups.outbox.notify();
       wakeups.suggestions.notify();
     });
+    this.runsFinished = metrics.counter(
+      'bank_sync_reconcile_runs_total',
+      'Reconciliation runs this instance finished, by trigger and final status',
+      ['trigger', 'status'],
+      RUN_TRIGGERS.flatMap((trigger) => FINAL_STATUSES.map((status) => ({ trigger, status }))),
+    );
+    this.runSeconds = metrics.histogram(
+      'bank_sync_reconcile_run_duration_seconds',
+      'Duration of the reconciliation runs this instance finished, pull and match, by final status',
+      ['status'],
+      [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      each('status', FINAL_STATUSES),
+    );
   }
 
   /**
@@ -117,6 +140,7 @@ export class RunsService implements BeforeApplicationShutdown {
     trigger: RunTrigger,
     startedBy: string | null,
   ): Promise<RunDto> {
+    const began = performance.now();
     // We hold the lock, so a row still marked running belongs to a process that died.
     await qr.query(
       `UPDATE reconciliation_runs SET status = 'failed', finished_at = now(),
@@ -152,6 +176,8 @@ export class RunsService implements BeforeApplicationShutdown {
       await m.getRepository(ReconciliationRunEntity).save(run);
       await emitEvents(m, [{ type: 'reconciliation.run_finished', data: toRunDto(run) }]);
     });
+    this.runsFinished.inc({ trigger, status: run.status });
+    this.runSeconds.observe({ status: run.status }, (performance.now() - began) / 1000);
     if (run.status === 'failed') {
       throw new ProblemException(
         HttpStatus.SERVICE_UNAVAILABLE,

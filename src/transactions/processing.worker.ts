@@ -8,7 +8,7 @@ import { compareMoney, isZeroAmount } from '../common/money';
 import { storableMessage } from '../common/storable-text';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { MetricsService } from '../metrics/metrics.service';
+import { each, MetricsService } from '../metrics/metrics.service';
 import { TRANSACTION_MATCHER, type TransactionMatcher } from './transaction-matcher';
 import { Wakeups } from '../database/wakeups';
 
@@ -70,6 +70,7 @@ export class ProcessingWorker extends BackgroundLoop {
       'bank_sync_transactions_processed_total',
       'Transactions processed by the background worker, by outcome',
       ['outcome'],
+      each('outcome', ['processed', 'voided', 'failed']),
     );
     this.waited = metrics.pipelineWait();
     this.failures = metrics.counter(

@@ -21,7 +21,10 @@ export type TransactionSource = 'webhook' | 'pull';
 @Entity('transactions')
 @Index('uq_transactions_bank_external', ['bankId', 'externalId'], { unique: true })
 @Index('ix_transactions_due', ['nextAttemptAt'], { where: `status = 'PENDING'` })
+@Index('ix_transactions_failed', ['createdAt'], { where: `status = 'FAILED'` })
 @Index('ix_transactions_created', ['createdAt', 'id'])
+// The bulk retry's candidates (POST /transactions/retry); only FAILED rows enter it.
+@Index('ix_transactions_failed', ['bankId', 'occurredAt'], { where: `status = 'FAILED'` })
 // The candidates of a reconciliation run, in the order it reads them.
 @Index('ix_transactions_match_candidates', ['createdAt', 'id'], {
   where: `status = 'PROCESSED' AND ((direction = 'credit' AND unallocated_amount > 0) OR (direction = 'debit' AND match_status = 'unmatched'))`,
@@ -146,4 +149,8 @@ export class TransactionEntity {
 
   @Column({ name: 'processed_at', type: 'timestamptz', precision: 3, nullable: true })
   processedAt!: Date | null;
+
+  /** The webhook event this transaction was stored from (no foreign key: see RawEvents). */
+  @Column({ name: 'source_event_id', type: 'uuid', nullable: true })
+  sourceEventId!: string | null;
 }

@@ -1,7 +1,13 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.decorator';
-import { TransactionDto, TransactionListDto, TransactionQuery } from './transactions.dto';
+import {
+  BulkRetryDto,
+  BulkRetryResultDto,
+  TransactionDto,
+  TransactionListDto,
+  TransactionQuery,
+} from './transactions.dto';
 import { TransactionsService } from './transactions.service';
 
 @ApiTags('transactions')
@@ -24,6 +30,20 @@ export class TransactionsController {
   @ApiResponse({ status: 200, type: TransactionDto })
   get(@Param('id') id: string): Promise<TransactionDto> {
     return this.transactions.get(id);
+  }
+
+  @Post('retry')
+  @HttpCode(200)
+  @MinRole('operator')
+  @ApiOperation({
+    summary: 'Put every FAILED transaction the filters select back to PENDING (operator)',
+    description:
+      'The rules of the single retry, in one statement. `dry_run: true` answers only ' +
+      '`{count}` and changes nothing; `from`/`to` filter on `occurred_at`, as the list does.',
+  })
+  @ApiResponse({ status: 200, type: BulkRetryResultDto })
+  retryAll(@Body() body: BulkRetryDto): Promise<BulkRetryResultDto> {
+    return this.transactions.retryAll(body);
   }
 
   @Post(':id/retry')

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { formatAmount } from '../common/money';
 import {
@@ -143,4 +151,56 @@ export function toTransactionDto(t: TransactionEntity): TransactionDto {
     created_at: t.createdAt.toISOString(),
     processed_at: t.processedAt ? t.processedAt.toISOString() : null,
   };
+}
+
+/** `POST /transactions/retry`: FAILED transactions back in the queue, all at once. */
+export class BulkRetryDto {
+  @ApiProperty({ enum: ['FAILED'], example: 'FAILED', description: 'only FAILED is retried' })
+  @IsIn(['FAILED'])
+  status!: 'FAILED';
+
+  @ApiPropertyOptional({ description: 'bank id', example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  bank?: string;
+
+  @ApiPropertyOptional({
+    description: 'occurred_at >= from (ISO 8601), as in GET /transactions',
+    example: '2026-02-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({
+    description: 'occurred_at < to (ISO 8601), as in GET /transactions',
+    example: '2026-03-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiProperty({
+    example: true,
+    description: 'true: only count what would be retried, change nothing (required)',
+  })
+  @IsDefined()
+  @IsBoolean()
+  dry_run!: boolean;
+}
+
+export class BulkRetryResultDto {
+  @ApiProperty({ example: 12, description: 'FAILED transactions re-queued (or, dry run, found)' })
+  count!: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Not on a dry run: the ids re-queued, at most 1000',
+    example: ['3f0e2b9c-5d1a-4a57-9c1e-2b7d8f6a1c00'],
+  })
+  transaction_ids?: string[];
+
+  @ApiPropertyOptional({ example: false, description: 'Not on a dry run: more than 1000 ids' })
+  ids_truncated?: boolean;
 }

@@ -2,11 +2,20 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
-import { notFound, ProblemException, validationProblem } from '../common/problem';
-import { storableInstant } from '../common/timestamps';
+import { notFound, ProblemException } from '../common/problem';
+import { queryInstant } from '../common/timestamps';
 import { TransactionEntity } from './transaction.entity';
-import { toTransactionDto, type TransactionDto, type TransactionQuery } from './transactions.dto';
+import {
+  toTransactionDto,
+  type BulkRetryDto,
+  type BulkRetryResultDto,
+  type TransactionDto,
+  type TransactionQuery,
+} from './transactions.dto';
 import { Wakeups } from '../database/wakeups';
+
+/** Ids listed in a bulk retry's answer, like a run's id lists. */
+const MAX_IDS = 1000;
 
 @Injectable()
 export class TransactionsService {
@@ -32,8 +41,8 @@ export class TransactionsService {
     if (q.status) qb.andWhere('t.status = :status', { status: q.status });
     if (q.match_status) qb.andWhere('t.match_status = :ms', { ms: q.match_status });
     if (q.reference) qb.andWhere('t.reference = :ref', { ref: q.reference });
-    if (q.from) qb.andWhere('t.occurred_at >= :from', { from: instant('from', q.from) });
-    if (q.to) qb.andWhere('t.occurred_at < :to', { to: instant('to', q.to) });
+    if (q.from) qb.andWhere('t.occurred_at >= :from', { from: queryInstant('from', q.from) });
+    if (q.to) qb.andWhere('t.occurred_at < :to', { to: queryInstant('to', q.to) });
     const after = decodeUuidCursor(q.cursor);
     if (after) {
       qb.andWhere('(t.created_at, t.id) < (:at, :id)', { at: new Date(after.at), id: after.id });
@@ -42,6 +51,45 @@ export class TransactionsService {
       at: t.createdAt,
       id: t.id,
     }));
+  }
+
+  /**
+   * The single retry's rules for every FAILED transaction the filters select, in one statement
+   * (`ix_transactions_failed`); a dry run only counts them.
+   */
+  async retryAll(body: BulkRetryDto): Promise<BulkRetryResultDto> {
+    const where = [`status = 'FAILED'`];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (body.bank) where.push(`bank_id = ${param(body.bank)}`);
+    if (body.from) where.push(`occurred_at >= ${param(queryInstant('from', body.from))}`);
+    if (body.to) where.push(`occurred_at < ${param(queryInstant('to', body.to))}`);
+    if (body.dry_run) {
+      const [row] = await this.txs.query<Array<{ count: number }>>(
+        `SELECT count(*)::int AS count FROM transactions WHERE ${where.join(' AND ')}`,
+        params,
+      );
+      return { count: row.count };
+    }
+    const [row] = await this.txs.query<Array<{ count: number; ids: string[] | null }>>(
+      `WITH done AS (
+         UPDATE transactions
+            SET status = 'PENDING', attempts = 0, next_attempt_at = now(), updated_at = now()
+          WHERE ${where.join(' AND ')}
+          RETURNING id)
+       SELECT count(*)::int AS count, (array_agg(id::text ORDER BY id))[1:${MAX_IDS}] AS ids
+         FROM done`,
+      params,
+    );
+    if (row.count > 0) this.wakeups.transactions.notify();
+    return {
+      count: row.count,
+      transaction_ids: row.ids ?? [],
+      ids_truncated: row.count > MAX_IDS,
+    };
   }
 
   /** Puts a FAILED transaction back in the queue with a fresh set of attempts. */
@@ -70,21 +118,4 @@ export class TransactionsService {
     this.wakeups.transactions.notify();
     return this.get(id);
   }
-}
-
-/**
- * A from/to filter as a Date. `IsISO8601` takes forms `new Date` cannot read (`2026-01-01T10`,
- * week dates), which would reach PostgreSQL as an invalid date and answer 500.
- */
-function instant(field: string, value: string): Date {
-  const at = new Date(value);
-  if (!storableInstant(at)) {
-    throw validationProblem([
-      {
-        field,
-        message: `${field} must be an ISO 8601 date or date-time, e.g. 2026-02-27T12:00:00Z`,
-      },
-    ]);
-  }
-  return at;
 }

@@ -10,7 +10,14 @@ export interface Delivery {
   headers: Record<string, string>;
 }
 
-export type WebhookRequest = Request & { rawBody?: Buffer; delivery?: Delivery };
+/** What the idempotency interceptor made of a stored delivery (the latency metric's outcome). */
+export type IntakeAnswer = 'accepted' | 'deduped' | 'conflict';
+
+export type WebhookRequest = Request & {
+  rawBody?: Buffer;
+  delivery?: Delivery;
+  intakeAnswer?: IntakeAnswer;
+};
 
 /** What storing a delivery came to; the idempotency interceptor turns it into the answer. */
 export interface IntakeOutcome {

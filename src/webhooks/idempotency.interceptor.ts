@@ -42,6 +42,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         const bank = req.delivery?.bank;
         const bankId = bank?.id ?? '(unknown)';
         if (!outcome.stored && !outcome.sameBody) {
+          req.intakeAnswer = 'conflict';
           this.outcomes.inc({ bank: bankId, outcome: 'conflict' });
           throw new ProblemException(
             HttpStatus.CONFLICT,
@@ -53,7 +54,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         const status: number = outcome.stored ? firstStatus : HttpStatus.OK;
         // The routes default to 202 (@HttpCode): the usual delivery needs no second status().
         if (res.statusCode !== status) res.status(status);
-        this.outcomes.inc({ bank: bankId, outcome: outcome.stored ? 'accepted' : 'deduped' });
+        req.intakeAnswer = outcome.stored ? 'accepted' : 'deduped';
+        this.outcomes.inc({ bank: bankId, outcome: req.intakeAnswer });
         return {
           ok: true,
           event_id: outcome.eventId,

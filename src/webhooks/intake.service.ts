@@ -55,19 +55,21 @@ WITH input AS (
    -- the other order would deadlock.
    ORDER BY bank_id, event_id
   ON CONFLICT (bank_id, event_id) DO NOTHING
-  RETURNING bank_id, event_id
+  RETURNING id, bank_id, event_id
 ), tx AS (
+  -- source_event_id: the event this row is stored from (an event's outcome in the raw-event
+  -- list); an update below never changes it.
   INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
                             reference, description, counterparty, counterparty_account,
                             foreign_amount, foreign_currency, settled_at, hold_amount,
                             hold_currency, raw_text, bank_status, source, status, processed_at,
-                            unallocated_amount, match_status)
+                            unallocated_amount, match_status, source_event_id)
   SELECT DISTINCT ON (i.bank_id, i.external_id)
          i.bank_id, i.external_id, i.amount, i.currency, i.direction, i.occurred_at, i.reference,
          i.description, i.counterparty, i.counterparty_account, i.foreign_amount,
          i.foreign_currency, i.settled_at, i.hold_amount, i.hold_currency, i.raw_text,
          i.bank_status, i.source, i.status, CASE WHEN i.status = 'PROCESSED' THEN now() END,
-         i.amount, CASE WHEN i.amount = 0 THEN 'not_applicable' ELSE 'unmatched' END
+         i.amount, CASE WHEN i.amount = 0 THEN 'not_applicable' ELSE 'unmatched' END, ev.id
     FROM input i JOIN ev ON ev.bank_id = i.bank_id AND ev.event_id = i.event_id
    ORDER BY i.bank_id, i.external_id, i.ord
   -- Only a pulled Up transaction changes a stored row, with what the bank holds now: one that
@@ -257,7 +259,7 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const query: QueryConfig & { query_timeout: number } = {
-      name: 'bank-sync-intake-v6',
+      name: 'bank-sync-intake-v7',
       text: INTAKE_SQL,
       // A database that hangs (rather than refuses) must not hold the bank's request open: past
       // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and

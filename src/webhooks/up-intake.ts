@@ -104,7 +104,7 @@ export class UpIntake {
           externalTransactionId: event.transactionId,
         };
       }
-      if (event.transactionId) await this.queue(em, delivery.bank.id, event);
+      if (event.transactionId) await this.queue(em, delivery.bank.id, event, inserted[0].id);
       return {
         stored: true,
         sameBody: true,
@@ -115,13 +115,19 @@ export class UpIntake {
     });
   }
 
-  private async queue(em: EntityManager, bankId: string, event: UpEvent): Promise<void> {
+  private async queue(
+    em: EntityManager,
+    bankId: string,
+    event: UpEvent,
+    storedEventId: string,
+  ): Promise<void> {
     const voiding = event.eventType === 'TRANSACTION_DELETED';
     if (!voiding && !TRANSACTION_EVENTS.has(event.eventType)) return;
     // A VOIDED transaction stays voided: a late CREATED or SETTLED never revives it.
     await em.query(
-      `INSERT INTO transactions (bank_id, external_id, needs_fetch, void_requested, details_url)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO transactions (bank_id, external_id, needs_fetch, void_requested, details_url,
+                                 source_event_id)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (bank_id, external_id) DO UPDATE
           SET needs_fetch = transactions.needs_fetch OR EXCLUDED.needs_fetch,
               void_requested = transactions.void_requested OR EXCLUDED.void_requested,
@@ -129,7 +135,7 @@ export class UpIntake {
               status = 'PENDING', attempts = 0, last_error = NULL,
               next_attempt_at = now(), updated_at = now()
         WHERE transactions.status <> 'VOIDED'`,
-      [bankId, event.transactionId, !voiding, voiding, event.link],
+      [bankId, event.transactionId, !voiding, voiding, event.link, storedEventId],
     );
   }
 }

@@ -3,6 +3,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /** Every accepted delivery, byte for byte, once per (bank, event id). */
 @Entity('webhook_events')
 @Index('uq_webhook_events_bank_event', ['bankId', 'eventId'], { unique: true })
+// The raw-event list, newest first, and its transaction filter (migration RawEvents).
+@Index('ix_webhook_events_received', ['receivedAt', 'id'])
+@Index('ix_webhook_events_transaction', ['bankId', 'externalTransactionId'])
 export class WebhookEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -6,11 +6,15 @@ import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
 import { UpIntake } from './up-intake';
 import { BankRateLimitGuard, ClientRateLimitGuard, WebhookRateLimits } from './webhook-rate-limit';
+import { WebhookEventsController } from './webhook-events.controller';
+import { WebhookEventsService } from './webhook-events.service';
+import { WebhookReplayService } from './webhook-replay.service';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookMetrics } from './webhook-metrics';
 
 @Module({
   imports: [BanksModule, TransactionsModule],
-  controllers: [WebhooksController],
+  controllers: [WebhooksController, WebhookEventsController],
   providers: [
     IntakeService,
     UpIntake,
@@ -19,7 +23,10 @@ import { WebhooksController } from './webhooks.controller';
     SignatureGuard,
     BankRateLimitGuard,
     IdempotencyInterceptor,
+    WebhookMetrics,
+    WebhookEventsService,
+    WebhookReplayService,
   ],
-  exports: [IntakeService],
+  exports: [IntakeService, WebhookMetrics],
 })
 export class WebhooksModule {}

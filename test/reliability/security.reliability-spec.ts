@@ -27,6 +27,10 @@ const MIN_ROLE: Record<string, Role | 'public'> = {
   'GET /transactions': 'viewer',
   'GET /transactions/{id}': 'viewer',
   'POST /transactions/{id}/retry': 'operator',
+  'POST /transactions/retry': 'operator',
+  'GET /webhook-events': 'viewer',
+  'GET /webhook-events/{id}': 'viewer',
+  'POST /webhook-events/{id}/replay': 'operator',
   'POST /invoices': 'operator',
   'GET /invoices': 'viewer',
   'GET /invoices/{id}': 'viewer',
@@ -225,6 +229,19 @@ describe('security: roles on every route, secrets in no response and no log line
         body: raw,
       });
       expect([202, 401]).toContain(res.status);
+    }
+    // The stored delivery as staff see it, and its replay: no signature in any answer (the
+    // intake keeps it with the event), nor in the log lines these requests write.
+    const list = await call('GET', '/webhook-events?bank=acme', keys.viewer);
+    expect(list.status).toBe(200);
+    const stored = (JSON.parse(list.text) as { data: Array<{ id: string }> }).data;
+    expect(stored).toHaveLength(1);
+    const detail = await call('GET', `/webhook-events/${stored[0].id}`, keys.viewer);
+    const replayed = await call('POST', `/webhook-events/${stored[0].id}/replay`, keys.operator);
+    expect([detail.status, replayed.status]).toEqual([200, 200]);
+    const shown = [...knownSecrets(), ...signatures];
+    for (const text of [list.text, detail.text, replayed.text]) {
+      expect(shown.filter((s) => text.includes(s)).map((s) => `${s.slice(0, 6)}…`)).toEqual([]);
     }
     await service.stop();
     const log = readFileSync(logFile, 'utf8');

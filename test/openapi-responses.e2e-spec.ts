@@ -14,6 +14,7 @@ interface Made {
   exceptionId: string;
   runId: string;
   subscriptionId: string;
+  webhookEventId: string;
 }
 
 /**
@@ -43,6 +44,8 @@ const GET_ROUTES: Record<string, (m: Made) => string[]> = {
   ],
   '/reconcile/write-off-rules': () => ['/reconcile/write-off-rules'],
   '/stats': () => ['/stats'],
+  '/webhook-events': () => ['/webhook-events'],
+  '/webhook-events/{id}': (m) => [`/webhook-events/${m.webhookEventId}`],
 };
 
 /** GET routes whose answer is not JSON, and what checks them instead. */
@@ -180,7 +183,9 @@ async function makeData(t: TestApp, bank: FakeBank, receiver: Receiver): Promise
     10_000,
     'an outbound delivery',
   );
+  const events = await t.request('GET', '/webhook-events?limit=1', { headers: admin });
   return {
+    webhookEventId: (events.body as { data: Array<{ id: string }> }).data[0].id,
     invoiceId: invoice.id,
     transactionId: payingId,
     exceptionId: noReferenceId,

@@ -7,6 +7,7 @@ import { completeDocument } from './openapi-errors';
 /** Every tag an operation carries, with what it groups (a route's tag must be listed here). */
 export const API_TAGS: Record<string, string> = {
   webhooks: 'Signed transaction deliveries from partner banks (no staff key: the signature)',
+  'webhook-events': 'Every stored delivery, its exact bytes, and replay through the intake',
   banks: 'Partner banks: signature schemes, write-only secrets, pull APIs',
   transactions: 'Transactions received by webhook or pull, their processing and retries',
   invoices: 'Invoices and the allocations that pay them',

@@ -1,12 +1,17 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
+import { ApiExtension, DECORATORS } from '@nestjs/swagger';
 import type { Role } from './api-key.entity';
 
 export const PUBLIC_KEY = 'bank-sync:public';
 export const ROLE_KEY = 'bank-sync:role';
 
-/** No staff key needed: health, docs and the bank-signed webhooks. */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+/**
+ * No staff key needed: health, docs and the bank-signed webhooks. The OpenAPI document says so
+ * with `security: []` (an empty requirement overrides the bearer scheme). Put it on the
+ * controller: the Swagger scanner drops an empty list set on a single method.
+ */
+export const Public = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), SetMetadata(DECORATORS.API_SECURITY, []));
 
 /**
  * The least role that may call the route; higher roles may too. Undecorated routes need admin.

@@ -1,8 +1,14 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.decorator';
 import { PageQuery } from '../common/pagination';
-import { BankDto, BankListDto, CreateBankDto, UpdateBankDto } from './banks.dto';
+import {
+  BankDto,
+  BankListDto,
+  CREATE_BANK_EXAMPLES,
+  CreateBankDto,
+  UpdateBankDto,
+} from './banks.dto';
 import { BanksService } from './banks.service';
 
 @ApiTags('banks')
@@ -14,6 +20,7 @@ export class BanksController {
   @Post()
   @MinRole('admin')
   @ApiOperation({ summary: 'Add a partner bank (admin). Secrets are write-only.' })
+  @ApiBody({ type: CreateBankDto, examples: CREATE_BANK_EXAMPLES })
   @ApiResponse({ status: 201, type: BankDto })
   @ApiResponse({ status: 409, description: 'a bank with this id exists' })
   create(@Body() body: CreateBankDto): Promise<BankDto> {

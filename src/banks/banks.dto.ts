@@ -88,6 +88,44 @@ export class CreateBankDto {
   api?: BankApiDto;
 }
 
+/**
+ * The request examples of `POST /banks`, one per signature scheme (an e2e test posts each and
+ * expects 201, and fails when a scheme has none).
+ */
+export const CREATE_BANK_EXAMPLES: Record<SignatureScheme, { summary: string; value: object }> = {
+  'hmac-sha256': {
+    summary: 'hmac-sha256: hex HMAC in a header, with a standard pull API',
+    value: {
+      id: 'acme',
+      name: 'Acme Bank',
+      signature_scheme: 'hmac-sha256',
+      secrets: ['s3cret-s3cret'],
+      event_id_header: 'X-Event-Id',
+      signature_header: 'X-Signature',
+      api: { kind: 'standard', base_url: 'https://api.acme.example', token: 'tok_acme_0123' },
+    },
+  },
+  'standard-webhooks': {
+    summary: 'standard-webhooks (Svix): the secret is whsec_ and base64',
+    value: {
+      id: 'globex',
+      name: 'Globex Bank',
+      signature_scheme: 'standard-webhooks',
+      secrets: ['whsec_H466qsJe2TvTdsoSJpTiZdyWfqeun29e6rdR8g0spNs='],
+    },
+  },
+  up: {
+    summary: "up: Up Bank's webhook secret and a personal access token for its API",
+    value: {
+      id: 'up',
+      name: 'Up Bank',
+      signature_scheme: 'up',
+      secrets: ['up-webhook-secret-key'],
+      api: { kind: 'up', base_url: 'https://api.up.com.au/api/v1', token: 'up:yeah:0123456789' },
+    },
+  },
+};
+
 export class UpdateBankDto {
   @ApiPropertyOptional({ example: 'Acme Bank plc' })
   @IsOmittable()

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { BANK_ID } from '../banks/banks.dto';
+import { problemExample } from './openapi-problem-examples';
 
 // The spec's object types, reached through OpenAPIObject (the package exports no others).
 type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
@@ -21,27 +22,64 @@ const PROBLEM: SchemaObject = {
   description: 'RFC 9457 problem details, sent as application/problem+json',
   required: ['type', 'title', 'status', 'detail'],
   properties: {
-    type: { type: 'string', example: '/problems/validation-error' },
-    title: { type: 'string', example: 'Bad Request' },
-    status: { type: 'integer', example: 400 },
+    type: { type: 'string', description: 'A relative URI naming the kind of problem' },
+    title: { type: 'string', description: "The status code's reason phrase" },
+    status: { type: 'integer' },
     detail: { type: 'string' },
     errors: {
       type: 'array',
       description: 'On a 400: each invalid field',
       items: { $ref: '#/components/schemas/ProblemField' },
     },
-    correlation_id: { type: 'string', description: 'On a 5xx: quote it when reporting' },
+    correlation_id: {
+      type: 'string',
+      description: "The request's id, in the service's log too: quote it when reporting",
+    },
+    retry_after: { type: 'integer', description: 'On a 429: seconds to wait (as Retry-After)' },
+    running_run_id: {
+      type: 'string',
+      format: 'uuid',
+      nullable: true,
+      description: 'On run-in-progress: the run that holds the lock',
+    },
+    run_id: { type: 'string', format: 'uuid', description: 'On run-failed: the failed run' },
+    existing_invoice_id: {
+      type: 'string',
+      format: 'uuid',
+      nullable: true,
+      description: 'On invoice-number-taken: the invoice that has the number',
+    },
   },
 };
 
 const STANDARD_ERRORS: Record<number, string> = {
   400: 'Invalid input; `errors` lists each field',
-  401: 'No valid staff API key (Authorization: Bearer <key>)',
+  401: 'No valid staff API key (`Authorization: Bearer <key>`)',
   403: "The key's role may not call this route",
   404: 'No such resource',
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/**
+ * OpenAPI 3.0's `nullable` adds null only to the `type` beside it; the `allOf` Nest writes for a
+ * nullable DTO property (`{ nullable, type: object, allOf: [$ref] }`) still requires the
+ * referenced object, so a real `null` fails the document's own schema. Rewritten as "the object
+ * or null": the second branch is the 3.0 spelling of JSON Schema's `type: 'null'`.
+ */
+function nullableRefs(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableRefs);
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  const allOf = schema.allOf as Array<Record<string, unknown>> | undefined;
+  if (schema.nullable === true && allOf?.length === 1 && typeof allOf[0].$ref === 'string') {
+    delete schema.allOf;
+    delete schema.type;
+    delete schema.nullable;
+    schema.oneOf = [allOf[0], { type: 'object', nullable: true, enum: [null] }];
+  }
+  Object.values(schema).forEach(nullableRefs);
+}
 
 function addError(op: OperationObject, status: number): void {
   op.responses[status] ??= { description: STANDARD_ERRORS[status] };
@@ -58,6 +96,8 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
   const schemas = (doc.components ??= {}).schemas ?? (doc.components.schemas = {});
   schemas.ProblemField = PROBLEM_FIELD;
   schemas.Problem = PROBLEM;
+  nullableRefs(doc.components);
+  nullableRefs(doc.paths);
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
@@ -88,8 +128,12 @@ export function completeDocument(doc: OpenAPIObject): OpenAPIObject {
       for (const [status, response] of Object.entries(op.responses)) {
         const res = response as ResponseObject;
         if (Number(status) >= 400 && !res.content) {
+          // Its own example: the schema's alone made every error show one (the 400's) body.
           res.content = {
-            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+            'application/problem+json': {
+              schema: { $ref: '#/components/schemas/Problem' },
+              example: problemExample(Number(status), method, path),
+            },
           };
         }
       }

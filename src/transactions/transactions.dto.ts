@@ -47,12 +47,12 @@ export class TransactionQuery extends PageQuery {
   @MaxLength(2000)
   reference?: string;
 
-  @ApiPropertyOptional({ description: 'occurred_at >= from (ISO 8601)' })
+  @ApiPropertyOptional({ description: '`occurred_at >= from` (ISO 8601)' })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'occurred_at < to (ISO 8601)' })
+  @ApiPropertyOptional({ description: '`occurred_at < to` (ISO 8601)' })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;

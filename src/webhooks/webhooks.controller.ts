@@ -69,7 +69,7 @@ const DOC_HEADERS = [
   ApiHeader({
     name: 'webhook-signature',
     required: false,
-    description: 'standard-webhooks: v1,<base64> [v1,<base64> ...]',
+    description: 'standard-webhooks: `v1,<base64>`, several separated by spaces',
   }),
   ApiHeader({
     name: 'svix-id',

@@ -6,7 +6,8 @@ export class SeedWebhookBodyDto {
   @ApiProperty({
     oneOf: [{ type: 'number' }, { type: 'string' }],
     example: 5000,
-    description: '> 0; a number or a decimal string; no more decimals than the currency has',
+    description:
+      'Greater than 0; a number or a decimal string; no more decimals than the currency has',
   })
   amount!: number | string;
   @ApiProperty({ example: 'NGN', description: 'ISO 4217' }) currency!: string;

@@ -651,7 +651,8 @@ async function durableLimit(svc: Service): Promise<Fire> {
 // ---------------------------------------------------------------------------------------------
 // 3. Reconciliation
 
-const RESET_SQL = `TRUNCATE transaction_matches, transaction_exceptions, reconciliation_runs,
+const RESET_SQL = `TRUNCATE write_offs, suggestions, suggestion_declines, party_accounts,
+  invoice_near_keys, transaction_matches, transaction_exceptions, reconciliation_runs,
   invoices, transactions, webhook_events`;
 
 // n invoices INV-0000001.., n PROCESSED credit transactions naming one each: 9 in 10 pay the

@@ -13,5 +13,6 @@ module.exports = {
     '<rootDir>/src/reconciliation/matcher.spec.ts',
     '<rootDir>/src/reconciliation/match-ledger.spec.ts',
     '<rootDir>/src/banks/signature/signature-schemes.spec.ts',
+    '<rootDir>/src/reconciliation/suggestions/*.spec.ts',
   ],
 };

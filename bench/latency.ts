@@ -40,18 +40,23 @@ import {
   startServiceBuild,
   stopChild,
   type Child,
+  BENCH_ADMIN_KEY,
+  BENCH_ROOT,
+  BENCH_SECRET,
+  BENCH_WORK,
+  EMBEDDED_PG_PASSWORD,
 } from './util';
 
 const option = cliOption;
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = BENCH_ROOT;
 const DIR = resolve(option('dir') ?? ROOT);
-const WORK = join(ROOT, 'bench', '.work');
+const WORK = BENCH_WORK;
 const STEP_S = Number(option('step-seconds') ?? 10);
 const BURST_S = Number(option('burst-seconds') ?? 10);
-const SECRET = 'bench-webhook-secret-0123456789';
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdefghij';
-const PG_PASSWORD = 'bank-sync-embedded';
+const SECRET = BENCH_SECRET;
+const ADMIN_KEY = BENCH_ADMIN_KEY;
+const PG_PASSWORD = EMBEDDED_PG_PASSWORD;
 const PATH = '/webhooks/bank/transactions';
 const EXTRA_ENV = envList(cliOption('env'));
 

@@ -26,16 +26,21 @@ import {
   startServiceBuild,
   stopChild,
   type Child,
+  BENCH_ADMIN_KEY,
+  BENCH_ROOT,
+  BENCH_SECRET,
+  BENCH_WORK,
+  EMBEDDED_PG_PASSWORD,
 } from './util';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = BENCH_ROOT;
 const DIR = resolve(cliOption('dir') ?? ROOT);
-const WORK = join(ROOT, 'bench', '.work');
+const WORK = BENCH_WORK;
 const N = Number(cliOption('transactions') ?? 20_000);
 const SEED = Number(cliOption('seed') ?? 7);
-const SECRET = 'bench-webhook-secret-0123456789';
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdefghij';
-const PG_PASSWORD = 'bank-sync-embedded';
+const SECRET = BENCH_SECRET;
+const ADMIN_KEY = BENCH_ADMIN_KEY;
+const PG_PASSWORD = EMBEDDED_PG_PASSWORD;
 const EXTRA_ENV = envList(cliOption('env'));
 const FEE_RULE = '5.00';
 

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 /**
  * Small helpers of the bench harness: processes, ports, /proc memory figures, HTTP without
  * client-side time limits, and the signed seed-format delivery every load phase sends.
@@ -37,6 +38,14 @@ export function envList(text: string | undefined): Record<string, string> {
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
 }
+
+/** The checkout the benches run from (they run compiled, from bench/.work/build). */
+export const BENCH_ROOT = resolve(__dirname, '..', '..', '..');
+export const BENCH_WORK = join(BENCH_ROOT, 'bench', '.work');
+/** The services' webhook secret, staff key and embedded PostgreSQL password under bench. */
+export const BENCH_SECRET = 'bench-webhook-secret-0123456789';
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdefghij';
+export const EMBEDDED_PG_PASSWORD = 'bank-sync-embedded';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

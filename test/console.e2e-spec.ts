@@ -215,6 +215,8 @@ describe('staff console in headless Chromium', () => {
     const screens: Array<[string, string]> = [
       ['exceptions', '#/exceptions'],
       ['exception', `#/exceptions/${s.byWebhook}`],
+      // Run alone (npm run console:screenshots) its suggestion is still open.
+      ['suggestions', `#/exceptions/${s.toWriteOff}`],
       ['invoices', '#/invoices'],
       ['invoice', `#/invoices/${s.invoices.writeOff}`],
       ['transactions', '#/transactions'],

@@ -41,7 +41,15 @@ export function ExceptionsQueue({ params }: { params: URLSearchParams }) {
     [reason, bank],
   );
   const rows = list.data ?? [];
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelectedState] = useState(0);
+  // The key handler reads these, not the render's closure: two keys pressed before the next
+  // render must move two rows, not one.
+  const now = useRef({ rows, selected });
+  now.current.rows = rows;
+  const setSelected = (i: number) => {
+    now.current.selected = i;
+    setSelectedState(i);
+  };
   const table = useRef<HTMLTableElement>(null);
 
   useEffect(() => {
@@ -56,17 +64,18 @@ export function ExceptionsQueue({ params }: { params: URLSearchParams }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey || rows.length === 0) return;
+      const { rows: shown, selected: at } = now.current;
+      if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey || shown.length === 0) return;
       if (e.key === 'Enter' || e.key === 'o') {
         // Enter on a focused link follows it by itself.
         if (e.key === 'Enter' && e.target instanceof HTMLAnchorElement) return;
-        location.hash = href('exceptions', rows[selected].transaction_id);
+        location.hash = href('exceptions', shown[at].transaction_id);
         e.preventDefault();
         return;
       }
       const step = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 }[e.key];
       if (step === undefined) return;
-      const next = Math.min(rows.length - 1, Math.max(0, selected + step));
+      const next = Math.min(shown.length - 1, Math.max(0, at + step));
       e.preventDefault();
       setSelected(next);
       table.current
@@ -75,7 +84,7 @@ export function ExceptionsQueue({ params }: { params: URLSearchParams }) {
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [rows, selected]);
+  }, []);
 
   const counts = stats.data?.exceptions ?? [];
   const total = counts.reduce((n, c) => n + c.count, 0);
@@ -87,7 +96,8 @@ export function ExceptionsQueue({ params }: { params: URLSearchParams }) {
     <>
       <h1>Exceptions</h1>
       <p class="muted">
-        Oldest first. <kbd>j</kbd>/<kbd>k</kbd> or the arrow keys move, <kbd>Enter</kbd> opens.
+        Oldest exception first. <kbd>j</kbd>/<kbd>k</kbd> or the arrow keys move, <kbd>Enter</kbd>{' '}
+        opens.
       </p>
       <div class="counts" role="group" aria-label="Exceptions by reason">
         <button

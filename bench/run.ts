@@ -28,6 +28,7 @@ import { Client } from 'pg';
 import { drawChart } from './chart';
 import { latencyBench } from './latency';
 import { qualityBench } from './quality';
+import { consoleBench } from './console';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
 import {
   type Child,
@@ -853,6 +854,7 @@ const ratio = (a: number, b: number | null): number | null => (b && b > 0 ? roun
 async function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
   if (option('part') === 'quality') return qualityBench();
+  if (option('part') === 'console') return consoleBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

@@ -3,6 +3,8 @@ import type { EntityManager } from 'typeorm';
 export interface OutboxEvent {
   id: string;
   type: string;
+  /** What the event is about (a transaction's, invoice's or run's id): its order key. */
+  aggregateid: string;
   /** The event's payload; loaded only when a sink says `needsData` (else undefined). */
   data?: unknown;
   created_at: Date;
@@ -22,6 +24,12 @@ export interface EventSink {
    * delivery worker reads the payload when it sends) spares the relay parsing every payload.
    */
   readonly needsData: boolean;
+  /**
+   * Whether the sink keeps commit order (a message bus: each transaction's events in the order
+   * they were written). The relay then hands batches on one at a time across instances (a
+   * transaction-level advisory lock), instead of instances relaying side by side.
+   */
+  readonly ordered: boolean;
   publish(m: EntityManager, events: OutboxEvent[]): Promise<void>;
 }
 

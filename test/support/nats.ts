@@ -125,3 +125,17 @@ export async function streamExists(url: string, stream = 'BANK_SYNC'): Promise<b
     await nc.close();
   }
 }
+
+/** How many messages `stream` holds (0 while it does not exist). */
+export async function streamCount(url: string, stream = 'BANK_SYNC'): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return await jsm.streams.info(stream).then(
+      (i) => i.state.messages,
+      () => 0,
+    );
+  } finally {
+    await nc.close();
+  }
+}

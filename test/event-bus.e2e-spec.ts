@@ -127,7 +127,7 @@ describe('event bus: NATS JetStream', () => {
     const again: OutboxEvent[] = (
       await query<OutboxEvent & Record<string, unknown>>(
         t.databaseUrl,
-        `SELECT id, type, aggregateid, payload AS data, created_at FROM outbox_events ORDER BY seq`,
+        `SELECT id, type, aggregateid, payload::text AS data, created_at FROM outbox_events ORDER BY seq`,
       )
     ).map((e) => ({ ...e, created_at: new Date(e.created_at) }));
     const sink = t.app.get(JetStreamSink);

@@ -6,7 +6,7 @@ const ev = (id: string, aggregateid: string): OutboxEvent => ({
   id,
   type: 'transaction.received',
   aggregateid,
-  data: { id: aggregateid, amount: '5000.00' },
+  data: `{"id": "${aggregateid}", "amount": "5000.00", "note": "a \\"quoted\\" \\u00e9"}`,
   created_at: at,
 });
 
@@ -30,8 +30,12 @@ describe('subjectFor and envelope', () => {
       id: 'e1',
       type: 'transaction.received',
       occurred_at: '2026-12-02T10:00:00.000Z',
-      data: { id: 't1', amount: '5000.00' },
+      data: { id: 't1', amount: '5000.00', note: 'a "quoted" é' },
     });
+  });
+
+  it('refuses an event read without its payload', () => {
+    expect(() => envelope({ ...ev('e1', 't1'), data: undefined })).toThrow(/without its payload/);
   });
 });
 

@@ -5,14 +5,14 @@ export function subjectFor(type: string): string {
   return `bank_sync.${type}`;
 }
 
-/** What a bus message carries: the body a webhook subscriber gets for the same event. */
+/**
+ * What a bus message carries: the body a webhook subscriber gets for the same event, with the
+ * payload's JSON text (`OutboxEvent.data`) spliced in as it came from PostgreSQL.
+ */
 export function envelope(e: OutboxEvent): string {
-  return JSON.stringify({
-    id: e.id,
-    type: e.type,
-    occurred_at: e.created_at.toISOString(),
-    data: e.data,
-  });
+  if (e.data === undefined) throw new Error(`event ${e.id} was read without its payload`);
+  const head = JSON.stringify({ id: e.id, type: e.type, occurred_at: e.created_at.toISOString() });
+  return `${head.slice(0, -1)},"data":${e.data}}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop, pollMs, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, pollMs, settleAll, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
@@ -56,7 +56,7 @@ export class OutboxRelay extends BackgroundLoop {
   async tick(): Promise<number> {
     const columns =
       (this.sinks.some((s) => s.needsData)
-        ? 'id, type, aggregateid, payload AS data, created_at'
+        ? 'id, type, aggregateid, payload::text AS data, created_at'
         : 'id, type, aggregateid, created_at') +
       ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
     const events = await this.dataSource.transaction(async (m) => {
@@ -72,7 +72,8 @@ export class OutboxRelay extends BackgroundLoop {
         [BATCH],
       );
       if (batch.length === 0) return batch;
-      for (const sink of this.sinks) await sink.publish(m, batch);
+      // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
+      await settleAll(this.sinks.map((sink) => sink.publish(m, batch)));
       await m.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
         batch.map((e) => e.id),
       ]);

@@ -127,6 +127,7 @@ export async function busBench(): Promise<void> {
   const work = join(BENCH_WORK, 'bus');
   mkdirSync(work, { recursive: true });
   const nats = await startNats(join(work, 'nats'));
+  // A service that fails to start must not leave the broker running.
   const service = await startServiceBuild(
     DIR,
     join(work, 'data'),
@@ -139,7 +140,10 @@ export async function busBench(): Promise<void> {
       ...envList(cliOption('env')),
     },
     join(work, 'service.log'),
-  );
+  ).catch((err: unknown) => {
+    nats.stop();
+    throw err;
+  });
   const db = new Client({
     connectionString: `postgres://postgres:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${service.env.EMBEDDED_PG_PORT}/bank_sync`,
   });

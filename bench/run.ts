@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { drawChart } from './chart';
+import { busBench } from './bus';
 import { latencyBench } from './latency';
 import { qualityBench } from './quality';
 import { consoleBench } from './console';
@@ -855,6 +856,7 @@ async function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
   if (option('part') === 'quality') return qualityBench();
   if (option('part') === 'console') return consoleBench();
+  if (option('part') === 'bus') return busBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

@@ -2928,6 +2928,11 @@ export interface operations {
                         database: "up" | "down";
                         /** @description null while the database is down */
                         pending_migrations: string[] | null;
+                        /**
+                         * @description NATS JetStream (EVENTS_NATS_URL; off when unset). Down does not make the service unready: events wait in the outbox until the bus is back
+                         * @enum {string}
+                         */
+                        event_bus: "up" | "down" | "off";
                         /** @description what is wrong, when something is */
                         detail?: string;
                     };
@@ -2945,6 +2950,11 @@ export interface operations {
                         database: "up" | "down";
                         /** @description null while the database is down */
                         pending_migrations: string[] | null;
+                        /**
+                         * @description NATS JetStream (EVENTS_NATS_URL; off when unset). Down does not make the service unready: events wait in the outbox until the bus is back
+                         * @enum {string}
+                         */
+                        event_bus: "up" | "down" | "off";
                         /** @description what is wrong, when something is */
                         detail?: string;
                     };

@@ -65,15 +65,21 @@ export class AuditChainer extends BackgroundLoop {
   }
 
   /**
-   * Chains what is committed, batch after batch. With `waitMs`, also waits (up to then) for
+   * Chains what is committed, batch after batch (at most `maxBatches`: a reader does not work
+   * off a whole run's backlog). With `waitMs`, also waits (up to then) for
    * entries visible now whose writers' transactions have not all finished (the oldest running
    * transaction of the cluster may be older than the entry).
    */
-  async chainPending(options: { wait: boolean; waitMs?: number }): Promise<void> {
+  async chainPending(options: {
+    wait: boolean;
+    waitMs?: number;
+    maxBatches?: number;
+  }): Promise<void> {
     const deadline = Date.now() + (options.waitMs ?? 0);
-    for (;;) {
+    for (let batches = 1; ; batches++) {
       const chained = await this.chainBatch(options.wait);
-      if (chained === CHAIN_BATCH) continue;
+      if (chained === CHAIN_BATCH && batches < (options.maxBatches ?? Infinity)) continue;
+      if (chained === CHAIN_BATCH) return;
       if (!options.waitMs || Date.now() >= deadline || !(await this.unchainedVisible())) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -60,9 +60,13 @@ export class AuditService {
     private readonly chainer: AuditChainer,
   ) {}
 
-  /** Oldest first. Links what is committed first when no other chainer is at it. */
+  /**
+   * In the order written (the entries of one unit of work share its `at`, so time alone would
+   * shuffle them). Links what is committed first (a batch or two: after a large run, the rest
+   * shows `seq: null` until the background chainer gets to it).
+   */
   async list(query: AuditListQuery): Promise<Page<AuditEntryDto>> {
-    await this.chainer.chainPending({ wait: false });
+    await this.chainer.chainPending({ wait: true, maxBatches: 2 });
     const after = decodeUuidCursor(query.cursor);
     const f = filters(query);
     const rows = await this.dataSource.query<EntryRow[]>(
@@ -75,19 +79,9 @@ export class AuditService {
           AND ($4::text IS NULL OR a.action = $4)
           AND ($5::timestamptz IS NULL OR a.at >= $5)
           AND ($6::timestamptz IS NULL OR a.at < $6)
-          AND ($7::timestamptz IS NULL OR (a.at, a.id) > ($7, $8::uuid))
-        ORDER BY a.at, a.id LIMIT $9`,
-      [
-        f.entity,
-        f.entityId,
-        f.actor,
-        f.action,
-        f.from,
-        f.to,
-        after?.at ?? null,
-        after?.id ?? null,
-        query.limit + 1,
-      ],
+          AND ($7::uuid IS NULL OR a.pos > (SELECT p.pos FROM audit_log p WHERE p.id = $7))
+        ORDER BY a.pos LIMIT $8`,
+      [f.entity, f.entityId, f.actor, f.action, f.from, f.to, after?.id ?? null, query.limit + 1],
     );
     return keysetPage(rows, query.limit, toEntryDto, (r) => ({ at: r.at, id: r.id }));
   }
@@ -117,7 +111,7 @@ export class AuditService {
   }
 
   async export(query: AuditExportQuery, res: Response): Promise<void> {
-    await this.chainer.chainPending({ wait: false });
+    await this.chainer.chainPending({ wait: true, maxBatches: 2 });
     const f = filters(query);
     const where: string[] = [];
     if (f.entity) where.push(`a.entity = ${literal(f.entity)}`);
@@ -128,7 +122,7 @@ export class AuditService {
     if (f.to) where.push(`a.at < ${literal(f.to.toISOString())}::timestamptz`);
     const rest =
       `FROM audit_log a LEFT JOIN audit_chain c ON c.pos = a.pos ` +
-      `${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.at, a.id`;
+      `${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.pos`;
     await streamExport(this.dataSource, res, {
       sql: copyStatement(EXPORT_COLUMNS, rest, query.format),
       format: query.format,

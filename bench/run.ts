@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { drawChart } from './chart';
 import { latencyBench } from './latency';
+import { auditBench } from './audit';
 import { qualityBench } from './quality';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
 import {
@@ -853,6 +854,7 @@ const ratio = (a: number, b: number | null): number | null => (b && b > 0 ? roun
 async function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
   if (option('part') === 'quality') return qualityBench();
+  if (option('part') === 'audit') return auditBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

@@ -49,10 +49,11 @@ export class AuditLog1795559500000 implements MigrationInterface {
         `CREATE TRIGGER "tr_${table}_no_truncate" BEFORE TRUNCATE ON "${table}" FOR EACH STATEMENT EXECUTE FUNCTION bank_sync_append_only()`,
       );
     }
-    // CSV exports: a text cell that a spreadsheet would run as a formula gets a leading quote.
+    // CSV exports: a text cell that a spreadsheet would run as a formula (= + - @ TAB CR) gets a
+    // leading quote (ascii() of the first character; NULL and '' stay as they are).
     await q.query(`CREATE FUNCTION bank_sync_csv_text(t text) RETURNS text
             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-              SELECT CASE WHEN t ~ '^[-=+@\\t\\r]' THEN '''' || t ELSE t END
+              SELECT CASE WHEN ascii(t) IN (61, 43, 45, 64, 9, 13) THEN '''' || t ELSE t END
             $$`);
 
     // The existing trail, oldest first: allocations, write-offs, then reversals (a reversal's

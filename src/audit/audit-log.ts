@@ -60,16 +60,24 @@ export async function appendAudit(
   entries: ReadonlyArray<AuditEntry>,
 ): Promise<void> {
   if (entries.length === 0) return;
+  // One JSON parameter (one native JSON.stringify): array parameters would cost node-postgres an
+  // escaped array literal of every entry's JSON text.
   await db.query(
     `INSERT INTO audit_log (actor, actor_key_id, action, entity, entity_id, data)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
+     SELECT r.actor, r.actor_key_id, r.action, r.entity, r.entity_id, r.data
+       FROM jsonb_to_recordset($1::jsonb)
+            AS r(actor text, actor_key_id uuid, action text, entity text, entity_id text, data jsonb)`,
     [
-      entries.map((e) => e.actor.name),
-      entries.map((e) => e.actor.keyId),
-      entries.map((e) => e.action),
-      entries.map((e) => e.entity),
-      entries.map((e) => e.entityId),
-      entries.map((e) => JSON.stringify(e.data)),
+      JSON.stringify(
+        entries.map((e) => ({
+          actor: e.actor.name,
+          actor_key_id: e.actor.keyId,
+          action: e.action,
+          entity: e.entity,
+          entity_id: e.entityId,
+          data: e.data,
+        })),
+      ),
     ],
   );
 }

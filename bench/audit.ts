@@ -117,10 +117,21 @@ const FLOOR_SQL = `COPY (SELECT m.id, m.transaction_id, m.invoice_id, i.invoice_
   FROM transaction_matches m JOIN invoices i ON i.id = m.invoice_id
   ORDER BY m.created_at, m.id) TO STDOUT WITH (FORMAT csv, HEADER true)`;
 
-async function copyFloor(db: Client): Promise<{ seconds: number; bytes: number }> {
+/** The statement the service runs for an unfiltered CSV export, from its build. */
+function serviceSql(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build, not bench/'s sources
+  const exports = require(
+    join(BENCH_ROOT, 'dist/src/reconciliation/reconciliation.exports.js'),
+  ) as {
+    matchesExportSql(q: { format: 'csv' }): string;
+  };
+  return exports.matchesExportSql({ format: 'csv' });
+}
+
+async function copyFloor(db: Client, sql = FLOOR_SQL): Promise<{ seconds: number; bytes: number }> {
   const t0 = performance.now();
   let bytes = 0;
-  const stream = db.query(copyTo(FLOOR_SQL));
+  const stream = db.query(copyTo(sql));
   for await (const chunk of stream) bytes += (chunk as Buffer).length;
   return { seconds: (performance.now() - t0) / 1000, bytes };
 }
@@ -150,6 +161,8 @@ async function exportBench(s: Service) {
   const rounds = [];
   for (let r = 1; r <= ROUNDS; r++) {
     const floor = await copyFloor(s.db);
+    // The service's own statement, read here: what is PostgreSQL's, and what the pipeline's.
+    const same = await copyFloor(s.db, serviceSql());
     const before = memOf(s.child.pid)?.rss ?? 0;
     const sampler = rssSampler(s.child.pid, 50);
     const csv = await download(`${s.url}/reconcile/matches/export?format=csv`);
@@ -160,6 +173,7 @@ async function exportBench(s: Service) {
       round: r,
       copy_s: round(floor.seconds, 2),
       copy_mb: round(floor.bytes / 2 ** 20, 1),
+      copy_service_sql_s: round(same.seconds, 2),
       export_csv_s: round(csv.seconds, 2),
       export_csv_mb: round(csv.bytes / 2 ** 20, 1),
       ratio: round(csv.seconds / floor.seconds, 2),

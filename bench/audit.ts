@@ -7,9 +7,9 @@
  *    alternate the two, so a slow minute of the shared host slows both; the figure is the ratio
  *    within a round. The service's RSS is sampled every 50 ms during its export.
  * 2. Audit write overhead: a reconciliation run of `--transactions=` (default 100 000) on this
- *    build against the build before the audit log (`--base=<checkout with dist/>`), both running
- *    side by side on their own embedded PostgreSQL with the same generated data, in alternating
- *    order. Also: how long after the run the chainer has linked every entry (background work).
+ *    build against the build before the audit log (`--base=<checkout with dist/>`), both up at
+ *    once, each on its own embedded PostgreSQL with the same generated data; the runs go one
+ *    after the other, the order alternating by round. Also: how long after the run the chainer has linked every entry (background work).
  *
  * Options: --matches=1000000 --transactions=100000 --rounds=3 --base=<dir> (part 2 is skipped
  * without it). Writes bench/.work/audit.json; prints the figures for bench/RESULTS.md.

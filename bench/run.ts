@@ -28,6 +28,7 @@ import { Client } from 'pg';
 import { drawChart } from './chart';
 import { busBench } from './bus';
 import { latencyBench } from './latency';
+import { auditBench } from './audit';
 import { qualityBench } from './quality';
 import { consoleBench } from './console';
 import { formatSummary, summarize, type ProfileSummary } from './profile-summary';
@@ -857,6 +858,7 @@ async function main(): Promise<void> {
   if (option('part') === 'quality') return qualityBench();
   if (option('part') === 'console') return consoleBench();
   if (option('part') === 'bus') return busBench();
+  if (option('part') === 'audit') return auditBench();
   const started = performance.now();
   const loadAtStart = round(loadavg()[0], 2);
   mkdirSync(LOG_DIR, { recursive: true });

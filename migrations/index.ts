@@ -11,6 +11,7 @@ import { RunPartial1795559310000 } from './1795559310000-RunPartial';
 import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 import { Suggestions1795559400000 } from './1795559400000-Suggestions';
+import { AuditLog1795559500000 } from './1795559500000-AuditLog';
 import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
 import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   RawEvents1795559318000,
   TransactionInterop1795559320000,
   Suggestions1795559400000,
+  AuditLog1795559500000,
   DebeziumOutbox1795559700000,
   OutboxSeqIndex1795559710000,
 ];

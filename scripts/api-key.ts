@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity, ROLES, type Role } from '../src/auth/api-key.entity';
 import { hashApiKey, newApiKey } from '../src/auth/api-key.crypto';
+import { appendAudit } from '../src/audit/audit-log';
+import { SYSTEM_ACTOR_NAME } from '../src/reconciliation/match-ledger';
 import { withScriptDatabase } from './script-database';
 
 /** Inserts a key on an open data source; returns the key (shown once) and its id. */
@@ -13,8 +15,20 @@ export async function createApiKey(
   name: string,
 ): Promise<{ id: string; key: string }> {
   const key = newApiKey();
-  const repo = dataSource.getRepository(ApiKeyEntity);
-  const saved = await repo.save(repo.create({ name, role, keyHash: hashApiKey(key) }));
+  const saved = await dataSource.transaction(async (m) => {
+    const row = await m.save(m.create(ApiKeyEntity, { name, role, keyHash: hashApiKey(key) }));
+    // Nobody's key made it: whoever could run this command had the database already.
+    await appendAudit(m, [
+      {
+        actor: { name: SYSTEM_ACTOR_NAME, keyId: null },
+        action: 'api_key.created',
+        entity: 'api_key',
+        entityId: row.id,
+        data: { name, role, via: 'npm run api-key' },
+      },
+    ]);
+    return row;
+  });
   return { id: saved.id, key };
 }
 

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BanksModule } from './banks/banks.module';
 import { LoadGauge } from './common/load-gauge';
@@ -57,6 +58,7 @@ export class AppModule {
         InvoicesModule,
         ReconciliationModule,
         StatsModule,
+        AuditModule,
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, LoadGauge, Wakeups],
       exports: [APP_CONFIG, LoadGauge, Wakeups],

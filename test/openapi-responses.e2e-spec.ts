@@ -48,11 +48,17 @@ const GET_ROUTES: Record<string, (m: Made) => string[]> = {
   '/stats': () => ['/stats'],
   '/webhook-events': () => ['/webhook-events'],
   '/webhook-events/{id}': (m) => [`/webhook-events/${m.webhookEventId}`],
+  '/audit': () => ['/audit', '/audit?entity=invoice'],
+  '/audit/verify': () => ['/audit/verify'],
 };
 
 /** GET routes whose answer is not JSON, and what checks them instead. */
 const NOT_JSON: Record<string, string> = {
   '/metrics': 'Prometheus text format, not JSON (checked by the metrics tests)',
+  '/audit/export': 'CSV or JSON lines (checked by the exports tests)',
+  '/invoices/export': 'CSV or JSON lines (checked by the exports tests)',
+  '/reconcile/matches/export': 'CSV or JSON lines (checked by the exports tests)',
+  '/reconcile/exceptions/export': 'CSV or JSON lines (checked by the exports tests)',
 };
 
 describe('real responses against the OpenAPI document (Ajv)', () => {

@@ -29,8 +29,8 @@ export class ApiKeysController {
     summary: 'Create a staff API key (admin). The key is shown only in this answer.',
   })
   @ApiResponse({ status: 201, type: ApiKeyCreatedDto })
-  create(@Body() body: CreateApiKeyDto): Promise<ApiKeyCreatedDto> {
-    return this.keys.create(body.name, body.role);
+  create(@Body() body: CreateApiKeyDto, @Req() req: StaffRequest): Promise<ApiKeyCreatedDto> {
+    return this.keys.create(body.name, body.role, req.staff as StaffPrincipal);
   }
 
   @Get()
@@ -54,7 +54,10 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a staff API key (admin)' })
   @ApiResponse({ status: 204 })
-  async revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    await this.keys.revoke(id);
+  async revoke(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() req: StaffRequest,
+  ): Promise<void> {
+    await this.keys.revoke(id, req.staff as StaffPrincipal);
   }
 }

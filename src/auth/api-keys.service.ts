@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
+import { appendAudit } from '../audit/audit-log';
+import { returning } from '../database/sql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decodeUuidCursor, keysetPage, type Page } from '../common/pagination';
 import { notFound } from '../common/problem';
@@ -29,9 +31,21 @@ export class ApiKeysService {
     this.bootstrapHash = config.adminApiKey ? hashApiKey(config.adminApiKey) : null;
   }
 
-  async create(name: string, role: Role): Promise<ApiKeyCreatedDto> {
+  async create(name: string, role: Role, staff: StaffPrincipal): Promise<ApiKeyCreatedDto> {
     const key = newApiKey();
-    const saved = await this.keys.save(this.keys.create({ name, role, keyHash: hashApiKey(key) }));
+    const saved = await this.keys.manager.transaction(async (m) => {
+      const row = await m.save(this.keys.create({ name, role, keyHash: hashApiKey(key) }));
+      await appendAudit(m, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'api_key.created',
+          entity: 'api_key',
+          entityId: row.id,
+          data: { name, role },
+        },
+      ]);
+      return row;
+    });
     return { ...toDto(saved), key };
   }
 
@@ -50,9 +64,25 @@ export class ApiKeysService {
   }
 
   /** Revokes (never deletes, so the audit trail can still name the key). */
-  async revoke(id: string): Promise<void> {
-    const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) throw notFound('API key', id);
+  async revoke(id: string, staff: StaffPrincipal): Promise<void> {
+    await this.keys.manager.transaction(async (m) => {
+      const [revoked] = await returning<{ name: string; role: Role }>(
+        m,
+        `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+         RETURNING name, role`,
+        [id],
+      );
+      if (!revoked) throw notFound('API key', id);
+      await appendAudit(m, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'api_key.revoked',
+          entity: 'api_key',
+          entityId: id,
+          data: { name: revoked.name, role: revoked.role },
+        },
+      ]);
+    });
   }
 
   /** The staff member a presented key belongs to, or null. */

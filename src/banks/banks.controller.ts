@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import { MinRole } from '../auth/roles.decorator';
+import type { StaffRequest } from '../auth/roles.guard';
 import { PageQuery } from '../common/pagination';
 import {
   BankDto,
@@ -23,8 +25,8 @@ export class BanksController {
   @ApiBody({ type: CreateBankDto, examples: CREATE_BANK_EXAMPLES })
   @ApiResponse({ status: 201, type: BankDto })
   @ApiResponse({ status: 409, description: 'a bank with this id exists' })
-  create(@Body() body: CreateBankDto): Promise<BankDto> {
-    return this.banks.create(body);
+  create(@Body() body: CreateBankDto, @Req() req: StaffRequest): Promise<BankDto> {
+    return this.banks.create(body, req.staff as StaffPrincipal);
   }
 
   @Get()
@@ -47,7 +49,11 @@ export class BanksController {
   @MinRole('admin')
   @ApiOperation({ summary: 'Change a bank: name, headers, API, or rotate its secrets (admin)' })
   @ApiResponse({ status: 200, type: BankDto })
-  update(@Param('id') id: string, @Body() body: UpdateBankDto): Promise<BankDto> {
-    return this.banks.update(id, body);
+  update(
+    @Param('id') id: string,
+    @Body() body: UpdateBankDto,
+    @Req() req: StaffRequest,
+  ): Promise<BankDto> {
+    return this.banks.update(id, body, req.staff as StaffPrincipal);
   }
 }

@@ -1,6 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { appendAudit } from '../audit/audit-log';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { decodeCursor, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
@@ -62,7 +64,7 @@ export class BanksService {
     return hit && Date.now() - hit.at < CACHE_TTL_MS ? hit.value : undefined;
   }
 
-  async create(dto: CreateBankDto): Promise<BankDto> {
+  async create(dto: CreateBankDto, staff: StaffPrincipal): Promise<BankDto> {
     checkHeaderNames(dto.signature_scheme, dto);
     this.checkSecrets(dto.signature_scheme, dto.secrets);
     await this.dataSource.transaction(async (em) => {
@@ -89,12 +91,31 @@ export class BanksService {
         BankSecretEntity,
         dto.secrets.map((secret) => ({ bankId: dto.id, secret })),
       );
+      // Never a secret or a token: how many secrets, and where the API is.
+      await appendAudit(em, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'bank.created',
+          entity: 'bank',
+          entityId: dto.id,
+          data: {
+            name: dto.name,
+            signature_scheme: dto.signature_scheme,
+            event_id_header: dto.event_id_header ?? null,
+            signature_header: dto.signature_header ?? null,
+            api: dto.api
+              ? { kind: dto.api.kind, base_url: normalizeBaseUrl(dto.api.base_url) }
+              : null,
+            secrets_count: dto.secrets.length,
+          },
+        },
+      ]);
     });
     this.cache.delete(dto.id);
     return this.get(dto.id);
   }
 
-  async update(id: string, dto: UpdateBankDto): Promise<BankDto> {
+  async update(id: string, dto: UpdateBankDto, staff: StaffPrincipal): Promise<BankDto> {
     if (!BANK_ID.test(id)) throw notFound('bank', id);
     await this.dataSource.transaction(async (em) => {
       const bank = await em.findOne(BankEntity, {
@@ -115,6 +136,15 @@ export class BanksService {
       }
       await em.save(bank);
       if (dto.secrets) await this.replaceSecrets(em, bank, dto.secrets);
+      await appendAudit(em, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'bank.updated',
+          entity: 'bank',
+          entityId: id,
+          data: bankChanges(dto),
+        },
+      ]);
     });
     this.cache.delete(id);
     return this.get(id);
@@ -267,4 +297,22 @@ export function normalizeBaseUrl(url: string): string {
   parsed.hash = '';
   parsed.search = '';
   return parsed.toString().replace(/\/+$/, '');
+}
+
+/** What a PATCH changed, for the audit log: new values, but of secrets and tokens only that. */
+function bankChanges(dto: UpdateBankDto): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  if (dto.name !== undefined) changes.name = dto.name;
+  if (dto.event_id_header !== undefined) changes.event_id_header = dto.event_id_header;
+  if (dto.signature_header !== undefined) changes.signature_header = dto.signature_header;
+  if (dto.api === null) changes.api = null;
+  else if (dto.api !== undefined) {
+    changes.api = {
+      kind: dto.api.kind,
+      base_url: normalizeBaseUrl(dto.api.base_url),
+      token_replaced: true,
+    };
+  }
+  if (dto.secrets) changes.secrets_count = dto.secrets.length;
+  return changes;
 }

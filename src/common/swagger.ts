@@ -14,6 +14,7 @@ export const API_TAGS: Record<string, string> = {
   reconciliation: 'Runs (pull, then match), exceptions and manual allocations',
   subscriptions: 'Outbound webhook subscriptions and their deliveries',
   'api-keys': 'Staff API keys and their roles',
+  audit: 'The hash-chained audit log of every change to money or access, and its check',
   operations: 'Health, readiness, metrics and statistics',
 };
 

@@ -1,6 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import { MinRole } from '../auth/roles.decorator';
+import type { StaffRequest } from '../auth/roles.guard';
 import { PageQuery } from '../common/pagination';
 import {
   CreateSubscriptionDto,
@@ -12,6 +25,8 @@ import {
   UpdateSubscriptionDto,
 } from './subscriptions.dto';
 import { SubscriptionsService } from './subscriptions.service';
+
+const staffOf = (req: StaffRequest): StaffPrincipal => req.staff as StaffPrincipal;
 
 @ApiTags('subscriptions')
 @ApiBearerAuth()
@@ -29,8 +44,11 @@ export class SubscriptionsController {
       '`webhook-signature`). Retried with backoff for up to 24 h, then dead-lettered.',
   })
   @ApiResponse({ status: 201, type: SubscriptionCreatedDto })
-  create(@Body() body: CreateSubscriptionDto): Promise<SubscriptionCreatedDto> {
-    return this.subscriptions.create(body);
+  create(
+    @Body() body: CreateSubscriptionDto,
+    @Req() req: StaffRequest,
+  ): Promise<SubscriptionCreatedDto> {
+    return this.subscriptions.create(body, staffOf(req));
   }
 
   @Get()
@@ -50,15 +68,19 @@ export class SubscriptionsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change url, events, enabled or description (admin)' })
   @ApiResponse({ status: 200, type: SubscriptionDto })
-  update(@Param('id') id: string, @Body() body: UpdateSubscriptionDto): Promise<SubscriptionDto> {
-    return this.subscriptions.update(id, body);
+  update(
+    @Param('id') id: string,
+    @Body() body: UpdateSubscriptionDto,
+    @Req() req: StaffRequest,
+  ): Promise<SubscriptionDto> {
+    return this.subscriptions.update(id, body, staffOf(req));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a subscription (admin); its delivery history is kept' })
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.subscriptions.remove(id);
+  async remove(@Param('id') id: string, @Req() req: StaffRequest): Promise<void> {
+    await this.subscriptions.remove(id, staffOf(req));
   }
 
   @Post(':id/rotate-secret')
@@ -66,8 +88,12 @@ export class SubscriptionsController {
     summary: 'New signing secret (admin), shown once; the old one also signs during the overlap',
   })
   @ApiResponse({ status: 201, type: SubscriptionCreatedDto })
-  rotate(@Param('id') id: string, @Body() body: RotateSecretDto): Promise<SubscriptionCreatedDto> {
-    return this.subscriptions.rotateSecret(id, body.overlap_seconds);
+  rotate(
+    @Param('id') id: string,
+    @Body() body: RotateSecretDto,
+    @Req() req: StaffRequest,
+  ): Promise<SubscriptionCreatedDto> {
+    return this.subscriptions.rotateSecret(id, staffOf(req), body.overlap_seconds);
   }
 
   @Get(':id/deliveries')

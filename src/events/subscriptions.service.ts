@@ -1,7 +1,9 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { appendAudit, type AuditAction } from '../audit/audit-log';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
 import { returning } from '../database/sql';
@@ -49,7 +51,7 @@ export class SubscriptionsService {
     private readonly wakeups: Wakeups,
   ) {}
 
-  async create(dto: CreateSubscriptionDto): Promise<SubscriptionCreatedDto> {
+  async create(dto: CreateSubscriptionDto, staff: StaffPrincipal): Promise<SubscriptionCreatedDto> {
     await this.checkUrl(dto.url);
     const secret = newSigningSecret();
     const id = await this.dataSource.transaction(async (m) => {
@@ -61,6 +63,11 @@ export class SubscriptionsService {
         }),
       );
       await m.save(m.create(SubscriptionSecretEntity, { subscriptionId: sub.id, secret }));
+      await audit(m, staff, 'subscription.created', sub.id, {
+        url: sub.url,
+        events: sub.events,
+        description: sub.description,
+      });
       return sub.id;
     });
     return { ...(await this.get(id)), secret };
@@ -93,7 +100,11 @@ export class SubscriptionsService {
     };
   }
 
-  async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionDto> {
+  async update(
+    id: string,
+    dto: UpdateSubscriptionDto,
+    staff: StaffPrincipal,
+  ): Promise<SubscriptionDto> {
     const sub = await this.find(id);
     if (dto.url !== undefined) {
       await this.checkUrl(dto.url);
@@ -102,14 +113,18 @@ export class SubscriptionsService {
     if (dto.events !== undefined) sub.events = dto.events;
     if (dto.enabled !== undefined) sub.enabled = dto.enabled;
     if (dto.description !== undefined) sub.description = dto.description;
-    await this.dataSource.getRepository(SubscriptionEntity).save(sub);
+    await this.dataSource.transaction(async (m) => {
+      await m.save(sub);
+      await audit(m, staff, 'subscription.updated', sub.id, { ...dto });
+    });
     return this.toDto(sub);
   }
 
   /** Soft delete: deliveries and their history stay; nothing more is sent. */
-  async remove(id: string): Promise<void> {
+  async remove(id: string, staff: StaffPrincipal): Promise<void> {
     const sub = await this.find(id);
     await this.dataSource.transaction(async (m) => {
+      await audit(m, staff, 'subscription.deleted', sub.id, { url: sub.url });
       await m.update(SubscriptionEntity, { id: sub.id }, { deletedAt: new Date(), enabled: false });
       await m.query(
         `UPDATE webhook_deliveries SET status = 'dead', last_error = 'subscription deleted'
@@ -122,6 +137,7 @@ export class SubscriptionsService {
   /** A new secret (shown once); the old ones keep signing until the overlap ends. */
   async rotateSecret(
     id: string,
+    staff: StaffPrincipal,
     overlapSeconds = DEFAULT_OVERLAP_S,
   ): Promise<SubscriptionCreatedDto> {
     const sub = await this.find(id);
@@ -133,6 +149,10 @@ export class SubscriptionsService {
         [sub.id, overlapSeconds],
       );
       await m.save(m.create(SubscriptionSecretEntity, { subscriptionId: sub.id, secret }));
+      // Never the secret: that a new one signs, and how long the old ones still do.
+      await audit(m, staff, 'subscription.secret_rotated', sub.id, {
+        overlap_seconds: overlapSeconds,
+      });
     });
     return { ...(await this.toDto(sub)), secret };
   }
@@ -228,4 +248,22 @@ export class SubscriptionsService {
       updated_at: s.updatedAt.toISOString(),
     };
   }
+}
+
+function audit(
+  m: EntityManager,
+  staff: StaffPrincipal,
+  action: AuditAction,
+  id: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  return appendAudit(m, [
+    {
+      actor: { name: staff.name, keyId: staff.keyId },
+      action,
+      entity: 'subscription',
+      entityId: id,
+      data,
+    },
+  ]);
 }

@@ -8,8 +8,10 @@ import {
   Post,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { StaffPrincipal } from '../auth/api-keys.service';
 import { MinRole } from '../auth/roles.decorator';
 import type { StaffRequest } from '../auth/roles.guard';
@@ -20,6 +22,8 @@ import {
   InvoiceListQuery,
   InvoiceWithAllocationsDto,
 } from './invoices.dto';
+import { ApiExport } from '../common/export-openapi';
+import { InvoiceExportQuery } from './invoices.exports';
 import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')
@@ -34,8 +38,8 @@ export class InvoicesController {
   @ApiOperation({ summary: 'Create an invoice (operator)' })
   @ApiResponse({ status: 201, type: InvoiceDto })
   @ApiResponse({ status: 409, description: 'The number is taken (ignoring case and separators)' })
-  create(@Body() body: CreateInvoiceDto): Promise<InvoiceDto> {
-    return this.invoices.create(body);
+  create(@Body() body: CreateInvoiceDto, @Req() req: StaffRequest): Promise<InvoiceDto> {
+    return this.invoices.create(body, req.staff as StaffPrincipal);
   }
 
   @Get()
@@ -43,6 +47,19 @@ export class InvoicesController {
   @ApiResponse({ status: 200, type: InvoiceListDto })
   list(@Query() query: InvoiceListQuery): Promise<InvoiceListDto> {
     return this.invoices.list(query);
+  }
+
+  @Get('export')
+  @ApiOperation({
+    summary: 'Invoices as a file (csv or jsonl), oldest first, by status and number',
+  })
+  @ApiExport(
+    'The invoices, in the fields of an invoice answer',
+    'id,invoice_number,customer,currency,amount_due,amount_paid,amount_outstanding,amount_written_off,status,due_date,created_at,updated_at,cancelled_at,cancelled_by\r\n',
+    '{"id":"…","invoice_number":"INV-001","amount_due":"5000.00","status":"paid",…}\n',
+  )
+  async export(@Query() query: InvoiceExportQuery, @Res() res: Response): Promise<void> {
+    await this.invoices.export(query, res);
   }
 
   @Get(':id')

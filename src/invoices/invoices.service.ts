@@ -1,8 +1,12 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { exportFileName, streamExport } from '../common/export';
+import { invoicesExportSql, type InvoiceExportQuery } from './invoices.exports';
 import type { StaffPrincipal } from '../auth/api-keys.service';
-import { isCurrency, parseAmount } from '../common/money';
+import { appendAudit } from '../audit/audit-log';
+import { formatAmount, isCurrency, parseAmount } from '../common/money';
 import {
   notFound,
   ProblemException,
@@ -29,7 +33,7 @@ import { storableInstant } from '../common/timestamps';
 export class InvoicesService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async create(body: CreateInvoiceDto): Promise<InvoiceDto> {
+  async create(body: CreateInvoiceDto, staff: StaffPrincipal): Promise<InvoiceDto> {
     const number = body.invoice_number.trim();
     const errors: ProblemField[] = [];
     const numberProblem = invoiceNumberProblem(number);
@@ -58,7 +62,10 @@ export class InvoicesService {
          ON CONFLICT (normalized_number) DO NOTHING RETURNING id),
        keys AS (
          INSERT INTO invoice_near_keys (key, invoice_id)
-         SELECT k, ins.id FROM ins, unnest($8::text[]) AS k)
+         SELECT k, ins.id FROM ins, unnest($8::text[]) AS k),
+       audit AS (
+         INSERT INTO audit_log (actor, actor_key_id, action, entity, entity_id, data)
+         SELECT $9, $10, 'invoice.created', 'invoice', ins.id::text, $11::jsonb FROM ins)
        SELECT id FROM ins`,
       [
         number,
@@ -69,6 +76,15 @@ export class InvoicesService {
         body.due_date ?? null,
         partyKey(body.customer),
         deletionKeys(normalized),
+        staff.name,
+        staff.keyId,
+        JSON.stringify({
+          invoice_number: number,
+          customer: body.customer ?? null,
+          currency: body.currency,
+          amount_due: formatAmount(amountDue, body.currency),
+          due_date: body.due_date ?? null,
+        }),
       ],
     );
     if (rows.length === 0) {
@@ -116,8 +132,10 @@ export class InvoicesService {
    */
   async cancel(id: string, staff: StaffPrincipal): Promise<InvoiceDto> {
     await this.dataSource.transaction(async (m) => {
-      const [row] = await m.query<Array<{ status: string; amount_paid: string }>>(
-        `SELECT status, amount_paid FROM invoices WHERE id = $1 FOR NO KEY UPDATE`,
+      const [row] = await m.query<
+        Array<{ status: string; amount_paid: string; invoice_number: string }>
+      >(
+        `SELECT status, amount_paid, invoice_number FROM invoices WHERE id = $1 FOR NO KEY UPDATE`,
         [id],
       );
       if (!row) throw notFound('Invoice', id);
@@ -135,8 +153,25 @@ export class InvoicesService {
           WHERE id = $1`,
         [id, staff.name],
       );
+      await appendAudit(m, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'invoice.cancelled',
+          entity: 'invoice',
+          entityId: id,
+          data: { invoice_number: row.invoice_number },
+        },
+      ]);
     });
     return this.getPlain(id);
+  }
+
+  export(query: InvoiceExportQuery, res: Response): Promise<void> {
+    return streamExport(this.dataSource, res, {
+      sql: invoicesExportSql(query),
+      format: query.format,
+      fileName: exportFileName('invoices', query.format),
+    });
   }
 
   private async getPlain(id: string): Promise<InvoiceDto> {

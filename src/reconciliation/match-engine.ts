@@ -9,6 +9,7 @@ import { addMoney, compareMoney, minMoney, parseAmount, toMinor } from '../commo
 import { notFound, ProblemException } from '../common/problem';
 import { SYSTEM_ACTOR_NAME, type Actor } from './match-ledger';
 import { openLedger, writeLedger } from './match-store';
+import { appendAudit } from '../audit/audit-log';
 import type { WriteOffReason } from './suggestions/write-off';
 
 export const SYSTEM_ACTOR: Actor = { name: SYSTEM_ACTOR_NAME, keyId: null };
@@ -215,8 +216,25 @@ export class MatchEngine {
         }
         ledger.decide(tx.id);
       }
-      await writeLedger(m, ledger, { actor, runId: null });
+      const applied = { id: s.id, kind: s.kind, score: s.score, automatic: auto };
+      await writeLedger(m, ledger, { actor, runId: null, suggestion: applied });
       await m.query(`UPDATE suggestions SET superseded_at = now() WHERE id = $1`, [s.id]);
+      await appendAudit(m, [
+        {
+          actor,
+          action: 'suggestion.accepted',
+          entity: 'suggestion',
+          entityId: s.id,
+          data: {
+            transaction_id: s.transaction_id,
+            kind: s.kind,
+            score: s.score,
+            automatic: auto,
+            allocation_ids: made,
+            reversal_of: s.reversal_of,
+          },
+        },
+      ]);
       return made;
     });
   }

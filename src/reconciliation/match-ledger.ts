@@ -90,6 +90,8 @@ export interface Reversal {
   matchId: string;
   actor: Actor;
   reason: string;
+  /** The allocation's live write-off, reversed with it. */
+  writeOff: ExistingWriteOff | null;
 }
 
 interface TxState {
@@ -373,7 +375,7 @@ export class MatchLedger {
     this.setAmounts(invoice, invoice.paid - minor, writtenOff);
     match.live = false;
     match.blocking = actor.name !== SYSTEM_ACTOR_NAME;
-    this.reversals.push({ matchId, actor, reason });
+    this.reversals.push({ matchId, actor, reason, writeOff: writeOff ?? null });
   }
 
   liveMatchIds(txId: string): string[] {

@@ -10,6 +10,8 @@ import { compareMoney, subMoney } from '../common/money';
 import { candidateKeys } from './matcher';
 import { deletionKeys, isNearCandidate, nearKind } from './suggestions/near-reference';
 import type { WriteOffRule } from './suggestions/write-off';
+import { appendAudit } from '../audit/audit-log';
+import { type AppliedSuggestion, ledgerAuditEntries } from './match-audit';
 import {
   type Actor,
   type ExistingMatch,
@@ -33,6 +35,8 @@ export interface OpenOptions {
 export interface WriteContext {
   actor: Actor;
   runId: string | null;
+  /** The suggestion applied, named in its allocations' audit entries. */
+  suggestion?: AppliedSuggestion;
 }
 
 /** Locks and loads everything a unit of work over these transactions may touch. */
@@ -282,6 +286,8 @@ export async function writeLedger(
     );
   }
   await writeExceptions(m, ledger);
+  // Same transaction: an allocation without its entry cannot commit, nor the other way round.
+  await appendAudit(m, ledgerAuditEntries(ledger, context));
 }
 
 /**

@@ -9,12 +9,16 @@ import {
   Post,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { StaffPrincipal } from '../auth/api-keys.service';
 import { MinRole } from '../auth/roles.decorator';
 import type { StaffRequest } from '../auth/roles.guard';
+import { ApiExport } from '../common/export-openapi';
 import { PageQuery } from '../common/pagination';
+import { ExceptionExportQuery, MatchExportQuery } from './reconciliation.exports';
 import {
   CreateMatchDto,
   ExceptionListDto,
@@ -74,6 +78,37 @@ export class ReconciliationController {
     @Query() query: PageQuery,
   ): Promise<MatchListDto> {
     return this.reconciliation.listRunMatches(id, query.limit, query.cursor);
+  }
+
+  @Get('exceptions/export')
+  @ApiOperation({
+    summary: 'The exceptions as a file (csv or jsonl), oldest first, with the list filters',
+  })
+  @ApiExport(
+    'The exceptions, in the fields of the list',
+    'transaction_id,external_id,bank_id,reason,amount,unallocated_amount,currency,reference,description,occurred_at\r\n',
+    '{"transaction_id":"…","reason":"unknown_invoice","amount":"5000.00",…}\n',
+  )
+  async exportExceptions(
+    @Query() query: ExceptionExportQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.reconciliation.exportExceptions(query, res);
+  }
+
+  @Get('matches/export')
+  @ApiOperation({
+    summary:
+      'Allocations as a file (csv or jsonl), oldest first, reversed ones included (live ' +
+      'false); by run, invoice, transaction, from, to',
+  })
+  @ApiExport(
+    'The allocations, in the fields of an allocation answer',
+    'id,transaction_id,invoice_id,invoice_number,amount,currency,rule,run_id,created_by,note,created_at,live,reversed_at,reversed_by,reversal_reason\r\n',
+    '{"id":"…","invoice_number":"INV-001","amount":"5000.00","live":true,…}\n',
+  )
+  async exportMatches(@Query() query: MatchExportQuery, @Res() res: Response): Promise<void> {
+    await this.reconciliation.exportMatches(query, res);
   }
 
   @Get('exceptions')

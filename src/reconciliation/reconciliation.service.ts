@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { exportFileName, streamExport } from '../common/export';
 import type { StaffPrincipal } from '../auth/api-keys.service';
 import { notFound } from '../common/problem';
 import { Wakeups } from '../database/wakeups';
@@ -24,6 +26,12 @@ import type {
   RunDto,
 } from './reconciliation.dto';
 import { ReconciliationRunEntity } from './reconciliation-run.entity';
+import {
+  exceptionsExportSql,
+  type ExceptionExportQuery,
+  matchesExportSql,
+  type MatchExportQuery,
+} from './reconciliation.exports';
 
 /** Matching for background processing and staff, and the reads of reconciliation. */
 @Injectable()
@@ -126,6 +134,22 @@ export class ReconciliationService implements TransactionMatcher {
       at: r.created_at,
       id: r.transaction_id,
     }));
+  }
+
+  exportMatches(query: MatchExportQuery, res: Response): Promise<void> {
+    return streamExport(this.dataSource, res, {
+      sql: matchesExportSql(query),
+      format: query.format,
+      fileName: exportFileName('matches', query.format),
+    });
+  }
+
+  exportExceptions(query: ExceptionExportQuery, res: Response): Promise<void> {
+    return streamExport(this.dataSource, res, {
+      sql: exceptionsExportSql(query),
+      format: query.format,
+      fileName: exportFileName('exceptions', query.format),
+    });
   }
 }
 

@@ -5,6 +5,7 @@ import type { StaffPrincipal } from '../../auth/api-keys.service';
 import { formatAmount, parseAmount } from '../../common/money';
 import { notFound, ProblemException } from '../../common/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { appendAudit } from '../../audit/audit-log';
 import { returning } from '../../database/sql';
 import { Wakeups } from '../../database/wakeups';
 import { MatchEngine, SYSTEM_ACTOR } from '../match-engine';
@@ -123,16 +124,29 @@ export class SuggestionsService {
   /** That candidate is never proposed again for that transaction. */
   async decline(id: string, reason: string, staff: StaffPrincipal): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const [row] = await m.query<Array<{ transaction_id: string; key: string }>>(
-        `SELECT transaction_id, key FROM suggestions WHERE id = $1`,
-        [id],
-      );
+      const [row] = await m.query<
+        Array<{ transaction_id: string; key: string; kind: string; score: string }>
+      >(`SELECT transaction_id, key, kind, score::text AS score FROM suggestions WHERE id = $1`, [
+        id,
+      ]);
       if (!row) throw notFound('Suggestion', id);
-      await m.query(
+      const declined = await m.query<unknown[]>(
         `INSERT INTO suggestion_declines (transaction_id, key, reason, declined_by, declined_by_key_id)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
         [row.transaction_id, row.key, reason, staff.name, staff.keyId],
       );
+      // Declining again changes nothing, and is no new entry.
+      if (declined.length > 0) {
+        await appendAudit(m, [
+          {
+            actor: actor(staff),
+            action: 'suggestion.declined',
+            entity: 'suggestion',
+            entityId: id,
+            data: { transaction_id: row.transaction_id, kind: row.kind, score: row.score, reason },
+          },
+        ]);
+      }
       await m.query(
         `UPDATE suggestions SET superseded_at = now()
           WHERE transaction_id = $1 AND key = $2 AND superseded_at IS NULL`,
@@ -163,21 +177,40 @@ export class SuggestionsService {
   async createRule(body: CreateWriteOffRuleDto, staff: StaffPrincipal): Promise<WriteOffRuleDto> {
     const maxAmount = parseAmount(body.max_amount, body.currency);
     if (!maxAmount.ok) throw invalid('max_amount', maxAmount.message);
-    const [row] = await this.dataSource.query<RuleRow[]>(
-      `INSERT INTO write_off_rules (name, currency, max_amount, max_percent, reason, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       RETURNING id, name, currency, max_amount, max_percent, reason, created_at, created_by`,
-      [
-        body.name,
-        body.currency,
-        maxAmount.value,
-        body.max_percent ?? null,
-        body.reason,
-        staff.name,
-      ],
-    );
-    // New tolerance may settle exceptions: compute their suggestions again.
-    await this.dataSource.query(`UPDATE transaction_exceptions SET suggested_at = NULL`);
+    const row = await this.dataSource.transaction(async (m) => {
+      const [created] = await m.query<RuleRow[]>(
+        `INSERT INTO write_off_rules (name, currency, max_amount, max_percent, reason, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id, name, currency, max_amount, max_percent, reason, created_at, created_by`,
+        [
+          body.name,
+          body.currency,
+          maxAmount.value,
+          body.max_percent ?? null,
+          body.reason,
+          staff.name,
+        ],
+      );
+      const dto = toRuleDto(created);
+      await appendAudit(m, [
+        {
+          actor: actor(staff),
+          action: 'write_off_rule.created',
+          entity: 'write_off_rule',
+          entityId: dto.id,
+          data: {
+            name: dto.name,
+            currency: dto.currency,
+            max_amount: dto.max_amount,
+            max_percent: dto.max_percent,
+            reason: dto.reason,
+          },
+        },
+      ]);
+      // New tolerance may settle exceptions: compute their suggestions again.
+      await m.query(`UPDATE transaction_exceptions SET suggested_at = NULL`);
+      return created;
+    });
     this.wakeups.suggestions.notify();
     return toRuleDto(row);
   }
@@ -192,13 +225,24 @@ export class SuggestionsService {
 
   /** Kept (its write-offs name it), no longer applied. */
   async deleteRule(id: string, staff: StaffPrincipal): Promise<void> {
-    const updated = await returning(
-      this.dataSource,
-      `UPDATE write_off_rules SET deleted_at = now(), deleted_by = $2
-        WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-      [id, staff.name],
-    );
-    if (updated.length === 0) throw notFound('Write-off rule', id);
+    await this.dataSource.transaction(async (m) => {
+      const updated = await returning<{ name: string }>(
+        m,
+        `UPDATE write_off_rules SET deleted_at = now(), deleted_by = $2
+          WHERE id = $1 AND deleted_at IS NULL RETURNING id, name`,
+        [id, staff.name],
+      );
+      if (updated.length === 0) throw notFound('Write-off rule', id);
+      await appendAudit(m, [
+        {
+          actor: actor(staff),
+          action: 'write_off_rule.deleted',
+          entity: 'write_off_rule',
+          entityId: id,
+          data: { name: updated[0].name },
+        },
+      ]);
+    });
   }
 
   private async compute(

@@ -1,0 +1,83 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** Who made a change: a staff key (its name and id) or `system` (rules, the bank's own changes). */
+export interface AuditActor {
+  name: string;
+  keyId: string | null;
+}
+
+export const AUDIT_ACTIONS = [
+  'allocation.created',
+  'allocation.reversed',
+  'write_off.created',
+  'write_off.reversed',
+  'suggestion.accepted',
+  'suggestion.declined',
+  'write_off_rule.created',
+  'write_off_rule.deleted',
+  'invoice.created',
+  'invoice.cancelled',
+  'bank.created',
+  'bank.updated',
+  'api_key.created',
+  'api_key.revoked',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.deleted',
+  'subscription.secret_rotated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_ENTITIES = [
+  'allocation',
+  'write_off',
+  'suggestion',
+  'write_off_rule',
+  'invoice',
+  'bank',
+  'api_key',
+  'subscription',
+] as const;
+export type AuditEntity = (typeof AUDIT_ENTITIES)[number];
+
+export interface AuditEntry {
+  actor: AuditActor;
+  action: AuditAction;
+  entity: AuditEntity;
+  entityId: string;
+  /** What changed, in the API's terms: decimal strings for money, never a secret. */
+  data: Record<string, unknown>;
+}
+
+/**
+ * Appends entries to the audit log. Call it with the EntityManager of the transaction that makes
+ * the change (like `emitEvents`), so the entry commits or rolls back with it. Entries are
+ * chained later, in the order their transactions finished (AuditChainer); writers never wait
+ * for one another here.
+ */
+export async function appendAudit(
+  db: EntityManager | DataSource,
+  entries: ReadonlyArray<AuditEntry>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  // One JSON parameter (one native JSON.stringify): array parameters would cost node-postgres an
+  // escaped array literal of every entry's JSON text.
+  await db.query(
+    `INSERT INTO audit_log (actor, actor_key_id, action, entity, entity_id, data)
+     SELECT r.actor, r.actor_key_id, r.action, r.entity, r.entity_id, r.data
+       FROM jsonb_to_recordset($1::jsonb)
+            AS r(actor text, actor_key_id uuid, action text, entity text, entity_id text, data jsonb)`,
+    [
+      JSON.stringify(
+        entries.map((e) => ({
+          actor: e.actor.name,
+          actor_key_id: e.actor.keyId,
+          action: e.action,
+          entity: e.entity,
+          entity_id: e.entityId,
+          data: e.data,
+        })),
+      ),
+    ],
+  );
+}

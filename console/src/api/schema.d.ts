@@ -511,6 +511,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/invoices/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoices as a file (csv or jsonl), oldest first, by status and number
+         * @description Role: `viewer` or above.
+         */
+        get: operations["InvoicesController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invoices/{id}": {
         parameters: {
             query?: never;
@@ -623,6 +643,46 @@ export interface paths {
          * @description Role: `viewer` or above.
          */
         get: operations["ReconciliationController_listRunMatches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reconcile/exceptions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The exceptions as a file (csv or jsonl), oldest first, with the list filters
+         * @description Role: `viewer` or above.
+         */
+        get: operations["ReconciliationController_exportExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reconcile/matches/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Allocations as a file (csv or jsonl), oldest first, reversed ones included (live false); by run, invoice, transaction, from, to
+         * @description Role: `viewer` or above.
+         */
+        get: operations["ReconciliationController_exportMatches"];
         put?: never;
         post?: never;
         delete?: never;
@@ -807,6 +867,66 @@ export interface paths {
          * @description Role: `viewer` or above.
          */
         get: operations["StatsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, oldest first: every change to money or access, who (key name or `system`), when, what; filtered by entity, entity_id, actor, action, from, to
+         * @description Role: `viewer` or above.
+         */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute the hash chain: ok, how many entries, and the first seq that does not check (an entry edited, deleted or moved behind the database trigger)
+         * @description Role: `viewer` or above.
+         */
+        get: operations["AuditController_verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as a file (csv or jsonl), with the list filters
+         * @description Role: `viewer` or above.
+         */
+        get: operations["AuditController_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1719,6 +1839,58 @@ export interface components {
             invoices: components["schemas"]["InvoiceStatsDto"][];
             exceptions: components["schemas"]["ExceptionStatsDto"][];
             last_run: components["schemas"]["RunDto"] | (never | null);
+        };
+        AuditEntryDto: {
+            /** Format: uuid */
+            id: string;
+            /** @description Place in the hash chain, from 1; null for a few hundred milliseconds after the change commits, until the chainer links it */
+            seq: number | null;
+            /**
+             * Format: date-time
+             * @description When the change was made
+             */
+            at: string;
+            /** @description The staff key name, or `system` (rules, the bank) */
+            actor: string;
+            /**
+             * Format: uuid
+             * @description null for system
+             */
+            actor_key_id: string | null;
+            /** @enum {string} */
+            action: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+            /** @enum {string} */
+            entity: "allocation" | "write_off" | "suggestion" | "write_off_rule" | "invoice" | "bank" | "api_key" | "subscription";
+            entity_id: string;
+            /**
+             * @description What changed, in the API terms: amounts as decimal strings, never a secret. Automatic allocations carry their `rule` (and a suggestion its `score`).
+             * @example {
+             *       "transaction_id": "5f0c…",
+             *       "invoice_id": "9a1e…",
+             *       "amount": "5000.00",
+             *       "currency": "NGN",
+             *       "rule": "single"
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description hash of seq - 1 (64 zeros for 1) */
+            prev_hash: string | null;
+            /** @description hex SHA-256 of prev_hash followed by the RFC 8785 canonical JSON of { id, seq, at, actor, actor_key_id, action, entity, entity_id, data } */
+            hash: string | null;
+        };
+        AuditListDto: {
+            data: components["schemas"]["AuditEntryDto"][];
+            next_cursor: string | null;
+        };
+        AuditVerifyDto: {
+            /** @description Every chained entry checks out */
+            ok: boolean;
+            /** @description Chained entries read */
+            entries: number;
+            /** @description The first seq missing, out of order, or whose hash does not check; null if ok */
+            first_bad_seq: number | null;
         };
         ProblemField: {
             /** @example amount_due */
@@ -4798,6 +4970,116 @@ export interface operations {
             };
         };
     };
+    InvoicesController_export: {
+        parameters: {
+            query?: {
+                /** @description csv (RFC 4180, a header row, CRLF) or jsonl (one JSON object a line) */
+                format?: "csv" | "jsonl";
+                status?: "pending" | "partially_paid" | "paid" | "cancelled";
+                /** @description Invoice number, ignoring case and separators */
+                number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoices, in the fields of an invoice answer, streamed. CSV: RFC 4180 with a header row and CRLF line ends; a text cell beginning with `=`, `+`, `-`, `@`, TAB or CR is written with a leading `'` (amounts stay plain decimals). JSONL: one JSON object a line, the fields of the CSV header. */
+            200: {
+                headers: {
+                    /** @description attachment, with the file name (`name-YYYYMMDDTHHMMSSZ.csv|jsonl`) */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,invoice_number,customer,currency,amount_due,amount_paid,amount_outstanding,amount_written_off,status,due_date,created_at,updated_at,cancelled_at,cancelled_by */
+                    "text/csv": string;
+                    /** @example {"id":"…","invoice_number":"INV-001","amount_due":"5000.00","status":"paid",…} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports are running on this instance; retry after retry_after s */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "More than 50 deliveries for this bank in 1000 ms; retry after 1 s",
+                     *       "retry_after": 1,
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     InvoicesController_get: {
         parameters: {
             query?: never;
@@ -5365,6 +5647,231 @@ export interface operations {
                      *       "title": "Not Found",
                      *       "status": 404,
                      *       "detail": "Reconciliation run 0b7e5b2c-6f0a-4d51-9a43-2c8e1f6d7a90 does not exist",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_exportExceptions: {
+        parameters: {
+            query?: {
+                /** @description csv (RFC 4180, a header row, CRLF) or jsonl (one JSON object a line) */
+                format?: "csv" | "jsonl";
+                reason?: "no_reference" | "unknown_invoice" | "currency_mismatch" | "invoice_cancelled" | "invoice_already_paid" | "ambiguous" | "overpayment" | "refund";
+                /** @description Partner bank id */
+                bank?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exceptions, in the fields of the list, streamed. CSV: RFC 4180 with a header row and CRLF line ends; a text cell beginning with `=`, `+`, `-`, `@`, TAB or CR is written with a leading `'` (amounts stay plain decimals). JSONL: one JSON object a line, the fields of the CSV header. */
+            200: {
+                headers: {
+                    /** @description attachment, with the file name (`name-YYYYMMDDTHHMMSSZ.csv|jsonl`) */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example transaction_id,external_id,bank_id,reason,amount,unallocated_amount,currency,reference,description,occurred_at */
+                    "text/csv": string;
+                    /** @example {"transaction_id":"…","reason":"unknown_invoice","amount":"5000.00",…} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports are running on this instance; retry after retry_after s */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "More than 50 deliveries for this bank in 1000 ms; retry after 1 s",
+                     *       "retry_after": 1,
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationController_exportMatches: {
+        parameters: {
+            query?: {
+                /** @description csv (RFC 4180, a header row, CRLF) or jsonl (one JSON object a line) */
+                format?: "csv" | "jsonl";
+                /** @description Allocations made by this run */
+                run_id?: string;
+                invoice_id?: string;
+                transaction_id?: string;
+                /** @description `created_at >= from` (ISO 8601) */
+                from?: string;
+                /** @description `created_at < to` (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The allocations, in the fields of an allocation answer, streamed. CSV: RFC 4180 with a header row and CRLF line ends; a text cell beginning with `=`, `+`, `-`, `@`, TAB or CR is written with a leading `'` (amounts stay plain decimals). JSONL: one JSON object a line, the fields of the CSV header. */
+            200: {
+                headers: {
+                    /** @description attachment, with the file name (`name-YYYYMMDDTHHMMSSZ.csv|jsonl`) */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,transaction_id,invoice_id,invoice_number,amount,currency,rule,run_id,created_by,note,created_at,live,reversed_at,reversed_by,reversal_reason */
+                    "text/csv": string;
+                    /** @example {"id":"…","invoice_number":"INV-001","amount":"5000.00","live":true,…} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports are running on this instance; retry after retry_after s */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "More than 50 deliveries for this bank in 1000 ms; retry after 1 s",
+                     *       "retry_after": 1,
                      *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
                      *     }
                      */
@@ -6300,6 +6807,271 @@ export interface operations {
                      *       "title": "Forbidden",
                      *       "status": 403,
                      *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's next_cursor */
+                cursor?: string;
+                entity?: "allocation" | "write_off" | "suggestion" | "write_off_rule" | "invoice" | "bank" | "api_key" | "subscription";
+                /** @description The id of the entity (an allocation id, a bank id, …) */
+                entity_id?: string;
+                /** @description A staff key name, or `system` */
+                actor?: string;
+                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+                /** @description `at >= from` (ISO 8601) */
+                from?: string;
+                /** @description `at < to` (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditListDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerifyDto"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                /** @description csv (RFC 4180, a header row, CRLF) or jsonl (one JSON object a line) */
+                format?: "csv" | "jsonl";
+                entity?: "allocation" | "write_off" | "suggestion" | "write_off_rule" | "invoice" | "bank" | "api_key" | "subscription";
+                /** @description The id of the entity (an allocation id, a bank id, …) */
+                entity_id?: string;
+                /** @description A staff key name, or `system` */
+                actor?: string;
+                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+                /** @description `at >= from` (ISO 8601) */
+                from?: string;
+                /** @description `at < to` (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The audit entries, oldest first, streamed. CSV: RFC 4180 with a header row and CRLF line ends; a text cell beginning with `=`, `+`, `-`, `@`, TAB or CR is written with a leading `'` (amounts stay plain decimals). JSONL: one JSON object a line, the fields of the CSV header. */
+            200: {
+                headers: {
+                    /** @description attachment, with the file name (`name-YYYYMMDDTHHMMSSZ.csv|jsonl`) */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,seq,at,actor,actor_key_id,action,entity,entity_id,data,prev_hash,hash */
+                    "text/csv": string;
+                    /** @example {"id":"…","seq":1,"at":"2026-02-27T12:00:00.000Z","actor":"system","action":"allocation.created",…} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports are running on this instance; retry after retry_after s */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "More than 50 deliveries for this bank in 1000 ms; retry after 1 s",
+                     *       "retry_after": 1,
                      *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
                      *     }
                      */

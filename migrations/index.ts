@@ -11,6 +11,7 @@ import { RunPartial1795559310000 } from './1795559310000-RunPartial';
 import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 import { Suggestions1795559400000 } from './1795559400000-Suggestions';
+import { Statements1795559600000 } from './1795559600000-Statements';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   RawEvents1795559318000,
   TransactionInterop1795559320000,
   Suggestions1795559400000,
+  Statements1795559600000,
 ];

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { GroupCommitter, ItemFailure } from '../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -10,6 +10,7 @@ import { ProblemException, validationProblem } from '../common/problem';
 import { Wakeups } from '../database/wakeups';
 import type { TransactionSource } from '../transactions/transaction.entity';
 import type { NormalizedTransaction } from './normalized-transaction';
+import { STATEMENT_INTAKE_REST_SQL, STATEMENT_INTAKE_SQL } from './statement-intake.sql';
 
 /** What storing an item came to; the webhooks' idempotency interceptor turns it into the answer. */
 export interface IntakeOutcome {
@@ -205,6 +206,22 @@ export class IntakeService {
    */
   submit(item: IntakeItem): Promise<IntakeOutcome> {
     return this.committer.submit(item).then(this.notifyStored);
+  }
+
+  /**
+   * A statement file's staged entries, set-based, inside the upload's transaction (`manager`):
+   * a file of 200 000 entries is a few statements, not 200 000 trips through the group commit
+   * that webhooks share (which would hold their deliveries up). Call `wakeWorker` after the
+   * commit.
+   */
+  async storeStatementEntries(manager: EntityManager, fileId: string): Promise<void> {
+    await manager.query(STATEMENT_INTAKE_SQL, [fileId]);
+    await manager.query(STATEMENT_INTAKE_REST_SQL, [fileId]);
+  }
+
+  /** Wakes the processing worker, after a commit that stored transactions. */
+  wakeWorker(): void {
+    this.wakeups.transactions.notify();
   }
 
   /** Wakes the worker for a newly stored transaction (also for rows a source wrote itself). */

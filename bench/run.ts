@@ -13,6 +13,7 @@
  *
  * `--part=latency`: time to money instead (bench/latency.ts: webhook → invoice.paid by rate).
  * `--part=quality`: matching quality on a labelled corpus instead (bench/quality.ts).
+ * `--part=statements`: statement import against COPY, and webhooks during an import (bench/statements.ts).
  *
  * Options: --quick, --sizes=10000,100000 (reconcile sizes), --seconds=N (ingest phase length),
  * --no-profile, --variants / --no-variants (short bursts with LOG_LEVEL=info and with
@@ -22,12 +23,14 @@ import { latencyBench } from './latency';
 import { killAll } from './processes';
 import { qualityBench } from './quality';
 import { option } from './settings';
+import { statementsBench } from './statements';
 import { throughputBench } from './throughput';
 
 // Each part lives in its own file; this file only picks one (bench/throughput.ts is the default).
 function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
   if (option('part') === 'quality') return qualityBench();
+  if (option('part') === 'statements') return statementsBench();
   return throughputBench();
 }
 

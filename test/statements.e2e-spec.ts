@@ -313,3 +313,33 @@ describe('bank statements', () => {
     expect((await upload('x', '/banks/nobank/statements')).status).toBe(404);
   });
 });
+
+describe('bank statements: the size limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      WEBHOOK_SECRET,
+      WORKER_ENABLED: 'false',
+      STATEMENT_MAX_BYTES: '2048',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('a file over STATEMENT_MAX_BYTES is a 413 and stores nothing, streamed or declared', async () => {
+    const big = mt940(
+      '0,00',
+      '0,00',
+      Array.from({ length: 200 }, () => ':61:2603010301C1,00NTRFNONREF'),
+    );
+    const res = await t.request('POST', '/banks/default/statements', {
+      headers: { ...bearer(ADMIN_KEY), 'content-type': 'text/plain' },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    const [row] = await query<{ n: number }>(
+      t.databaseUrl,
+      `SELECT (SELECT count(*)::int FROM statement_files) + (SELECT count(*)::int FROM statement_entries) AS n`,
+    );
+    expect(row.n).toBe(0);
+  });
+});

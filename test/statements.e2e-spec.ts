@@ -84,6 +84,17 @@ describe('bank statements', () => {
     expect(txs.map((r) => r.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
   });
 
+  it('the same file uploaded twice at once is stored once: one 201, one 200', async () => {
+    const before = await counts();
+    const file = mt940('0,00', '3,00', [':61:2603200320C3,00NTRFREF//TWICE-1'], '260320');
+    const answers = await Promise.all([upload(file), upload(file)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(answers[0].body).toEqual(answers[1].body);
+    const after = await counts();
+    expect(after.files - before.files).toBe(1);
+    expect(after.txs - before.txs).toBe(1);
+  });
+
   it('a file that cannot be read is a 400 naming where, and stores nothing', async () => {
     const before = await counts();
     const broken = mt940('100,00', '90,00', [
@@ -233,9 +244,9 @@ describe('bank statements', () => {
       t.databaseUrl,
       `SELECT data FROM outbox_events WHERE type = 'bank.webhooks_missed' ORDER BY created_at`,
     );
-    expect(events.map((e) => e.data.count)).toEqual([3, 2, 1]);
+    expect(events.map((e) => e.data.count)).toEqual([3, 1, 2, 1]);
     const metrics = await t.request('GET', '/metrics', { headers: keys.viewer });
-    expect(metrics.text).toMatch(/bank_sync_missed_webhooks_total\{bank="default"\} 6/);
+    expect(metrics.text).toMatch(/bank_sync_missed_webhooks_total\{bank="default"\} 7/);
     const bad = await t.request('GET', '/banks/default/coverage?from=2026-03-05&to=2026-03-01', {
       headers: keys.viewer,
     });

@@ -205,6 +205,11 @@ export class StatementsService {
       // A big file's set-based statements run longer than a request's usual 30 s bound
       // (STATEMENT_INTAKE_SQL over 200 000 entries): this transaction only.
       await runner.query(`SET LOCAL statement_timeout = '15min'`);
+      // One upload per bank at a time (a transaction-scoped advisory lock): two overlapping
+      // files of one bank read each other's entries as stored, never claim one payment twice.
+      await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `bank-sync:statements:${bankId}`,
+      ]);
       const fileId = randomUUID();
       await runner.query(
         `INSERT INTO statement_files (id, bank_id, format, byte_size, created_by) VALUES ($1, $2, 'csv', 0, $3)`,

@@ -268,8 +268,10 @@ export async function* parseCsv(
       yield { kind: 'entry', entry };
     }
   } catch (err) {
-    if (err instanceof StatementFileError) throw err;
-    const e = err as Error & { lines?: number };
+    const e = err as Error & { lines?: number; code?: unknown };
+    // Only csv-parse's own errors are the file's; the rest (a decoding error, the size limit's
+    // 413) pass as they are.
+    if (typeof e.code !== 'string' || !e.code.startsWith('CSV_')) throw err;
     throw new StatementFileError(`line ${e.lines ?? '?'}`, `not readable as CSV: ${e.message}`);
   }
   if (!begun) yield { kind: 'begin' };

@@ -40,7 +40,7 @@ const wantsReliability = process.argv.some((arg) => arg.includes('reliability'))
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/console/src/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

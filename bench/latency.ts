@@ -202,7 +202,7 @@ async function stages(c: Client, prefix: string): Promise<Map<string, StageRow>>
        FROM invoices i
        JOIN transaction_matches m ON m.invoice_id = i.id AND m.reversed_at IS NULL
        JOIN transactions t ON t.id = m.transaction_id
-       LEFT JOIN (SELECT id, dispatched_at, data->>'id' AS invoice_id FROM outbox_events
+       LEFT JOIN (SELECT id, dispatched_at, payload->>'id' AS invoice_id FROM outbox_events
                    WHERE type = 'invoice.paid' AND data->>'invoice_number' LIKE $1 || '-%') e
               ON e.invoice_id = i.id::text
        LEFT JOIN webhook_deliveries d ON d.event_id = e.id

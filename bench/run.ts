@@ -19,6 +19,8 @@
  * --no-profile, --variants / --no-variants (short bursts with LOG_LEVEL=info and with
  * WORKER_ENABLED=false; on by default in the full run).
  */
+import { busBench } from './bus';
+import { consoleBench } from './console';
 import { latencyBench } from './latency';
 import { killAll } from './processes';
 import { qualityBench } from './quality';
@@ -31,6 +33,8 @@ function main(): Promise<void> {
   if (option('part') === 'latency') return latencyBench();
   if (option('part') === 'quality') return qualityBench();
   if (option('part') === 'statements') return statementsBench();
+  if (option('part') === 'console') return consoleBench();
+  if (option('part') === 'bus') return busBench();
   return throughputBench();
 }
 

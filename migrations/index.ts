@@ -12,6 +12,8 @@ import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 import { Suggestions1795559400000 } from './1795559400000-Suggestions';
 import { Statements1795559600000 } from './1795559600000-Statements';
+import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
+import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -32,4 +34,6 @@ export const MIGRATIONS = [
   TransactionInterop1795559320000,
   Suggestions1795559400000,
   Statements1795559600000,
+  DebeziumOutbox1795559700000,
+  OutboxSeqIndex1795559710000,
 ];

@@ -12,6 +12,7 @@ import { setupSwagger } from './common/swagger';
 import { SecretBox, secretBox, useSecretBox } from './common/secret-box';
 import { sealStoredSecrets, type SealedSecrets } from './database/stored-secrets';
 import { requestBodies } from './request-bodies';
+import { consolePages } from './console/console-pages';
 import { StorableTextPipe } from './common/storable-text';
 import { attachRequestLog } from './logging/request-log';
 import { LoadGauge } from './common/load-gauge';
@@ -68,7 +69,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   // Bodies and the docs in one layer: webhook bodies through the intake's own reader, the rest
   // through body-parser. Mounted without a path (it checks prefixes itself): a mount path makes
   // the router rewrite and restore `req.url` around the layer for every request.
-  app.use(requestBodies(options.config.maxBodyBytes, setupSwagger(app)));
+  app.use(requestBodies(options.config.maxBodyBytes, setupSwagger(app), consolePages()));
   app.useGlobalPipes(new StorableTextPipe(), validationPipe());
   app.useGlobalFilters(new ProblemFilter());
   app.set('x-powered-by', false);

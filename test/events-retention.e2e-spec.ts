@@ -18,7 +18,7 @@ async function subscription(db: string): Promise<string> {
 async function event(db: string, ageDays: number, relayed = true): Promise<string> {
   const [{ id }] = await query<{ id: string }>(
     db,
-    `INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
+    `INSERT INTO outbox_events (id, type, payload, created_at, dispatched_at)
      VALUES (gen_random_uuid(), 'invoice.paid', '{}', now() - $1 * ${DAY},
              CASE WHEN $2 THEN now() - $1 * ${DAY} END)
      RETURNING id`,
@@ -31,7 +31,7 @@ async function event(db: string, ageDays: number, relayed = true): Promise<strin
 async function relayedEvents(db: string, count: number, ageDays: number): Promise<void> {
   await query(
     db,
-    `INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
+    `INSERT INTO outbox_events (id, type, payload, created_at, dispatched_at)
      SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - $2 * ${DAY}, now() - $2 * ${DAY}
        FROM generate_series(1, $1)`,
     [count, ageDays],
@@ -159,7 +159,7 @@ describe('events retention (EVENTS_RETENTION_DAYS)', () => {
     await query(
       db,
       `WITH ev AS (
-         INSERT INTO outbox_events (id, type, data, created_at, dispatched_at)
+         INSERT INTO outbox_events (id, type, payload, created_at, dispatched_at)
          SELECT gen_random_uuid(), 'invoice.paid', '{}', now() - 40 * ${DAY}, now() - 40 * ${DAY}
            FROM generate_series(1, 2500)
          RETURNING id)

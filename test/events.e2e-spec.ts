@@ -94,7 +94,7 @@ describe('downstream events: outbox and signed outbound webhooks', () => {
     const [event] = await eventually(async () => {
       const rows = await query<{ data: Record<string, unknown> }>(
         t.databaseUrl,
-        `SELECT data FROM outbox_events WHERE type = 'transaction.processed' AND data->>'external_id' = 'ev_tx_2'`,
+        `SELECT payload AS data FROM outbox_events WHERE type = 'transaction.processed' AND payload->>'external_id' = 'ev_tx_2'`,
       );
       return rows.length ? rows : undefined;
     });

@@ -66,7 +66,7 @@ describe('transactions keep what sources send (Up foreignAmount, holdInfo, settl
   const outbox = (type: string, externalId: string) =>
     query<{ n: string }>(
       t.databaseUrl,
-      `SELECT count(*) AS n FROM outbox_events WHERE type = $1 AND data->>'external_id' = $2`,
+      `SELECT count(*) AS n FROM outbox_events WHERE type = $1 AND payload->>'external_id' = $2`,
       [type, externalId],
     ).then((rows) => Number(rows[0].n));
 
@@ -114,8 +114,8 @@ describe('transactions keep what sources send (Up foreignAmount, holdInfo, settl
     expect(row).toEqual({ foreign_amount: '10.0000', hold_amount: '15.2000' });
     const [event] = await query<{ data: Record<string, unknown> }>(
       t.databaseUrl,
-      `SELECT data FROM outbox_events WHERE type = 'transaction.processed'
-          AND data->>'external_id' = 'up-abroad'`,
+      `SELECT payload AS data FROM outbox_events WHERE type = 'transaction.processed'
+          AND payload->>'external_id' = 'up-abroad'`,
     );
     expect(event.data).toMatchObject({
       foreign_amount: '10.00',

@@ -26,11 +26,13 @@ const GET_ROUTES: Record<string, (m: Made) => string[]> = {
   '/health': () => ['/health'],
   '/health/ready': () => ['/health/ready'],
   '/api-keys': () => ['/api-keys'],
+  '/api-keys/me': () => ['/api-keys/me'],
   '/banks': () => ['/banks'],
   // `default` has no pull API (`api: null`), `acme` has one.
   '/banks/{id}': () => ['/banks/default', '/banks/acme'],
   '/transactions': () => ['/transactions'],
   '/transactions/{id}': (m) => [`/transactions/${m.transactionId}`],
+  '/transactions/{id}/allocations': (m) => [`/transactions/${m.transactionId}/allocations`],
   '/subscriptions': () => ['/subscriptions'],
   '/subscriptions/{id}': (m) => [`/subscriptions/${m.subscriptionId}`],
   '/subscriptions/{id}/deliveries': (m) => [`/subscriptions/${m.subscriptionId}/deliveries`],

@@ -81,7 +81,7 @@ describe('reconciliation across batch boundaries', () => {
     expect(Number(broken[0].n)).toBe(0);
     const events = await query<{ type: string; n: string }>(
       t.databaseUrl,
-      `SELECT type, count(*) AS n FROM outbox_events WHERE data->>'id' = $1 GROUP BY type
+      `SELECT type, count(*) AS n FROM outbox_events WHERE payload->>'id' = $1 GROUP BY type
         ORDER BY type`,
       [invoiceId],
     );

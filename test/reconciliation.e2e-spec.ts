@@ -184,8 +184,8 @@ describe('reconciliation', () => {
     // One event per status change, written by the batch that made it, in the API's shape.
     const events = await query<{ type: string; paid: string; status: string }>(
       t.databaseUrl,
-      `SELECT type, data->>'amount_paid' AS paid, data->>'status' AS status FROM outbox_events
-        WHERE type LIKE 'invoice.%' AND data->>'id' = $1 ORDER BY created_at`,
+      `SELECT type, payload->>'amount_paid' AS paid, payload->>'status' AS status FROM outbox_events
+        WHERE type LIKE 'invoice.%' AND payload->>'id' = $1 ORDER BY created_at`,
       [inv],
     );
     expect(events).toEqual([
@@ -206,8 +206,8 @@ describe('reconciliation', () => {
     });
     const events = await query<{ type: string; paid: string }>(
       t.databaseUrl,
-      `SELECT type, data->>'amount_paid' AS paid FROM outbox_events
-        WHERE type LIKE 'invoice.%' AND data->>'id' = $1`,
+      `SELECT type, payload->>'amount_paid' AS paid FROM outbox_events
+        WHERE type LIKE 'invoice.%' AND payload->>'id' = $1`,
       [inv],
     );
     expect(events).toEqual([{ type: 'invoice.partially_paid', paid: '1000.00' }]);

@@ -240,11 +240,17 @@ describe('bank statements', () => {
         not_in_statement: 0,
       },
     ]);
-    const events = await query<{ data: { bank_id: string; count: number } }>(
+    const events = await query<{
+      payload: { bank_id: string; count: number };
+      aggregatetype: string;
+      aggregateid: string;
+    }>(
       t.databaseUrl,
-      `SELECT data FROM outbox_events WHERE type = 'bank.webhooks_missed' ORDER BY created_at`,
+      `SELECT payload, aggregatetype, aggregateid FROM outbox_events
+        WHERE type = 'bank.webhooks_missed' ORDER BY created_at`,
     );
-    expect(events.map((e) => e.data.count)).toEqual([3, 1, 2, 1]);
+    expect(events.map((e) => e.payload.count)).toEqual([3, 1, 2, 1]);
+    expect(events[0]).toMatchObject({ aggregatetype: 'bank', aggregateid: 'default' });
     const metrics = await t.request('GET', '/metrics', { headers: keys.viewer });
     expect(metrics.text).toMatch(/bank_sync_missed_webhooks_total\{bank="default"\} 7/);
     const bad = await t.request('GET', '/banks/default/coverage?from=2026-03-05&to=2026-03-01', {

@@ -58,7 +58,7 @@ describe('suggestions, write-offs and refunds', () => {
   const events = async (type: string) =>
     query<{ data: Record<string, unknown> }>(
       t.databaseUrl,
-      `SELECT data FROM outbox_events WHERE type = $1 ORDER BY created_at`,
+      `SELECT payload AS data FROM outbox_events WHERE type = $1 ORDER BY created_at`,
       [type],
     );
 

@@ -299,7 +299,7 @@ describe('Up bank deliveries', () => {
         await query(
           t.databaseUrl,
           `SELECT 1 FROM outbox_events
-            WHERE type = 'transaction.processed' AND data->>'external_id' = $1`,
+            WHERE type = 'transaction.processed' AND payload->>'external_id' = $1`,
           [id],
         )
       ).length;

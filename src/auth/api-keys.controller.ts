@@ -8,12 +8,14 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination';
-import { ApiKeyCreatedDto, ApiKeyListDto, CreateApiKeyDto } from './api-keys.dto';
-import { ApiKeysService } from './api-keys.service';
+import { ApiKeyCreatedDto, ApiKeyListDto, CreateApiKeyDto, CurrentKeyDto } from './api-keys.dto';
+import { ApiKeysService, type StaffPrincipal } from './api-keys.service';
 import { MinRole } from './roles.decorator';
+import type { StaffRequest } from './roles.guard';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -36,6 +38,16 @@ export class ApiKeysController {
   @ApiResponse({ status: 200, type: ApiKeyListDto })
   list(@Query() query: PageQuery): Promise<ApiKeyListDto> {
     return this.keys.list(query.limit, query.cursor);
+  }
+
+  // Any role: a key may always ask what it is (the console hides what its role may not do).
+  @Get('me')
+  @MinRole('viewer')
+  @ApiOperation({ summary: 'The key this request is made with: its name and role (any role)' })
+  @ApiResponse({ status: 200, type: CurrentKeyDto })
+  me(@Req() req: StaffRequest): CurrentKeyDto {
+    const staff = req.staff as StaffPrincipal;
+    return { id: staff.keyId, name: staff.name, role: staff.role };
   }
 
   @Delete(':id')

@@ -31,3 +31,16 @@ export class ApiKeyListDto {
   @ApiProperty({ type: [ApiKeyDto] }) data!: ApiKeyDto[];
   @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
+
+/** The key a request was made with: what a console or a script needs to know what it may do. */
+export class CurrentKeyDto {
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: 'null for the bootstrap key (ADMIN_API_KEY)',
+  })
+  id!: string | null;
+  @ApiProperty({ example: 'ops-alice' }) name!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+}

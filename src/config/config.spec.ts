@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     ['SECRETS_DECRYPTION_KEYS', 'not-a-32-byte-key'],
     ['PULL_MAX_PAGES', '0'],
     ['PULL_BANK_BUDGET_MS', '10'],
+    ['EVENTS_NATS_URL', 'http://broker:4222'],
+    ['EVENTS_NATS_URL', 'nats://a:4222,'],
+    ['EVENTS_NATS_STREAM', 'bank.sync'],
+    ['EVENTS_NATS_TIMEOUT_MS', '50'],
     // A decryption key alone: nothing would encrypt, and the stored secrets could never move.
     ['SECRETS_DECRYPTION_KEYS', 'a'.repeat(64)],
   ])('names %s when it is %s', (name, value) => {
@@ -63,6 +67,26 @@ describe('loadConfig', () => {
     expect(loadConfig({}).events.retentionDays).toBe(30);
     expect(loadConfig({ EVENTS_RETENTION_DAYS: '0' }).events.retentionDays).toBe(0);
     expect(loadConfig({ EVENTS_RETENTION_DAYS: '365' }).events.retentionDays).toBe(365);
+  });
+
+  it('has no event bus unless EVENTS_NATS_URL is set, and reads a cluster as a list', () => {
+    expect(loadConfig({}).nats).toBeNull();
+    expect(loadConfig({ EVENTS_NATS_URL: '' }).nats).toBeNull();
+    expect(loadConfig({ EVENTS_NATS_URL: 'nats://127.0.0.1:4222' }).nats).toEqual({
+      servers: ['nats://127.0.0.1:4222'],
+      stream: 'BANK_SYNC',
+      timeoutMs: 5000,
+    });
+    const cluster = loadConfig({
+      EVENTS_NATS_URL: 'nats://u:p@a:4222, tls://b:4222',
+      EVENTS_NATS_STREAM: 'PAYMENTS',
+      EVENTS_NATS_TIMEOUT_MS: '2000',
+    });
+    expect(cluster.nats).toEqual({
+      servers: ['nats://u:p@a:4222', 'tls://b:4222'],
+      stream: 'PAYMENTS',
+      timeoutMs: 2000,
+    });
   });
 
   it('reads the encryption key and the decryption-only keys of a rotation', () => {

@@ -206,6 +206,25 @@ class EnvironmentSchema {
   @IsInt({ message: 'EVENTS_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
   @Min(0, { message: 'EVENTS_RETENTION_DAYS must be a whole number of days (0: keep forever)' })
   EVENTS_RETENTION_DAYS = 30;
+
+  // Several servers of one cluster: comma-separated. May carry user:password (never logged).
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,\s*(nats|tls):\/\/[^\s,]+)*$/, {
+    message: 'EVENTS_NATS_URL must be a nats:// or tls:// URL (several: comma-separated)',
+  })
+  EVENTS_NATS_URL?: string;
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'EVENTS_NATS_STREAM must be a JetStream stream name (letters, digits, _ and -)',
+  })
+  EVENTS_NATS_STREAM = 'BANK_SYNC';
+
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_NATS_TIMEOUT_MS must be a whole number of milliseconds' })
+  @Min(100, { message: 'EVENTS_NATS_TIMEOUT_MS must be from 100 to 60000' })
+  @Max(60_000, { message: 'EVENTS_NATS_TIMEOUT_MS must be from 100 to 60000' })
+  EVENTS_NATS_TIMEOUT_MS = 5000;
 }
 
 export interface AppConfig {
@@ -248,6 +267,8 @@ export interface AppConfig {
     /** Finished deliveries and relayed events are deleted this many days on; 0 keeps them. */
     retentionDays: number;
   };
+  /** NATS JetStream, where every event is also published; null: no bus. */
+  nats: { servers: string[]; stream: string; timeoutMs: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -269,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'ADMIN_API_KEY',
     'SECRETS_ENCRYPTION_KEY',
     'SECRETS_DECRYPTION_KEYS',
+    'EVENTS_NATS_URL',
   ]) {
     const value = env[key];
     if (value !== undefined) input[key] = value;
@@ -345,6 +367,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: schema.EVENTS_TIMEOUT_MS,
       retentionDays: schema.EVENTS_RETENTION_DAYS,
     },
+    nats: schema.EVENTS_NATS_URL
+      ? {
+          servers: schema.EVENTS_NATS_URL.split(',').map((u) => u.trim()),
+          stream: schema.EVENTS_NATS_STREAM,
+          timeoutMs: schema.EVENTS_NATS_TIMEOUT_MS,
+        }
+      : null,
   };
 }
 

@@ -102,7 +102,7 @@ export class DeliveryWorker extends BackgroundLoop {
                   ORDER BY w.next_attempt_at LIMIT $1 FOR UPDATE OF w SKIP LOCKED) due
           WHERE d.id = due.id
           RETURNING d.id, d.subscription_id, d.event_id, d.attempts, d.expires_at)
-       SELECT c.id, s.url, c.attempts, c.expires_at, e.id AS event_id, e.type, e.data,
+       SELECT c.id, s.url, c.attempts, c.expires_at, e.id AS event_id, e.type, e.payload AS data,
               e.created_at AS occurred_at,
               CASE WHEN c.attempts = 1
                 THEN extract(epoch FROM clock_timestamp() - e.created_at)::float8 END AS waited_s,

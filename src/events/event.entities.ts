@@ -3,6 +3,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Generated,
   Index,
   PrimaryColumn,
   PrimaryGeneratedColumn,
@@ -27,20 +28,42 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /**
  * The transactional outbox: written in the same database transaction as the change an event
  * describes, read by the relay. `dispatched_at` is set once every sink has taken the event.
+ * Columns in the shape of Debezium's outbox event router (`id`, `aggregatetype`, `aggregateid`,
+ * `type`, `payload`); a trigger fills the aggregate from the type and payload (DebeziumOutbox).
  */
 @Entity('outbox_events')
-@Index('ix_outbox_undispatched', ['createdAt'], { where: 'dispatched_at IS NULL' })
+@Index('ix_outbox_waiting', ['seq'], { where: 'dispatched_at IS NULL' })
 // For the retention job's old relayed events; partial, so the intake's insert never touches it.
 @Index('ix_outbox_relayed', ['createdAt'], { where: 'dispatched_at IS NOT NULL' })
+@Check(
+  'ck_outbox_events_debezium',
+  'aggregatetype IS NOT NULL AND aggregateid IS NOT NULL AND seq IS NOT NULL',
+)
 export class OutboxEventEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
+
+  /** What the event is about (`transaction`, `invoice`, `run`): Debezium's topic. */
+  @Column({ type: 'text', nullable: true })
+  aggregatetype!: string | null;
+
+  /** That thing's id: Debezium's Kafka key, so its events keep their order in one partition. */
+  @Column({ type: 'text', nullable: true })
+  aggregateid!: string | null;
 
   @Column({ type: 'text' })
   type!: EventType;
 
   @Column({ type: 'jsonb' })
-  data!: Record<string, unknown>;
+  payload!: Record<string, unknown>;
+
+  /**
+   * Commit order: the relay hands events on in this order. A sequence's default like a
+   * bigserial's, but nullable (events relayed before DebeziumOutbox have none).
+   */
+  @Column({ type: 'bigint', nullable: true })
+  @Generated('increment')
+  seq!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   createdAt!: Date;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveryWorker } from './delivery.worker';
 import { EVENT_SINKS } from './event-sink';
+import { JetStreamSink } from './jetstream.sink';
 import { OutboxRelay } from './outbox.relay';
 import { RetentionWorker } from './retention.worker';
 import { SubscriptionsController } from './subscriptions.controller';
@@ -12,11 +13,18 @@ import { WebhookSink } from './webhook.sink';
   providers: [
     SubscriptionsService,
     WebhookSink,
+    JetStreamSink,
     // A message-bus sink is one more class here and one more entry in this list.
-    { provide: EVENT_SINKS, useFactory: (w: WebhookSink) => [w], inject: [WebhookSink] },
+    {
+      provide: EVENT_SINKS,
+      useFactory: (w: WebhookSink, js: JetStreamSink) => (js.enabled ? [w, js] : [w]),
+      inject: [WebhookSink, JetStreamSink],
+    },
     OutboxRelay,
     DeliveryWorker,
     RetentionWorker,
   ],
+  // /health/ready reports the bus.
+  exports: [JetStreamSink],
 })
 export class EventsModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { BackgroundLoop, pollMs, yieldTo } from '../common/background-loop';
+import { BackgroundLoop, pollMs, settleAll, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
@@ -15,9 +15,9 @@ const IDLE_POLL_MS = 500;
 const LINGER_MS = 25;
 
 /**
- * Moves outbox events to the sinks. Rows are claimed with FOR UPDATE SKIP LOCKED, so several
- * instances share the work; a batch is marked dispatched in the same transaction in which the
- * sinks took it, so a crash in between leaves it to be relayed again.
+ * Moves outbox events to the sinks, in commit order (`seq`). Rows are claimed with FOR UPDATE
+ * SKIP LOCKED, so several instances share the work; a batch is marked dispatched in the same
+ * transaction in which the sinks took it, so a crash in between leaves it to be relayed again.
  */
 @Injectable()
 export class OutboxRelay extends BackgroundLoop {
@@ -56,17 +56,24 @@ export class OutboxRelay extends BackgroundLoop {
   async tick(): Promise<number> {
     const columns =
       (this.sinks.some((s) => s.needsData)
-        ? 'id, type, data, created_at'
-        : 'id, type, created_at') +
+        ? 'id, type, aggregateid, payload::text AS data, created_at'
+        : 'id, type, aggregateid, created_at') +
       ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
     const events = await this.dataSource.transaction(async (m) => {
+      // A sink that keeps commit order (a message bus) gets one batch at a time across all
+      // instances: with SKIP LOCKED alone, a second instance would publish the next batch while
+      // the first one's is still in flight, or while it is being rolled back to be sent again.
+      if (this.sinks.some((s) => s.ordered)) {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtext('bank_sync.outbox_relay'))`);
+      }
       const batch = await m.query<Array<OutboxEvent & { waited_s: number }>>(
         `SELECT ${columns} FROM outbox_events
-          WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [BATCH],
       );
       if (batch.length === 0) return batch;
-      for (const sink of this.sinks) await sink.publish(m, batch);
+      // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
+      await settleAll(this.sinks.map((sink) => sink.publish(m, batch)));
       await m.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
         batch.map((e) => e.id),
       ]);

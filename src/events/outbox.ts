@@ -13,7 +13,7 @@ export async function emitEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   await db.query(
-    `INSERT INTO outbox_events (id, type, data)
+    `INSERT INTO outbox_events (id, type, payload)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
     [
       events.map(() => randomUUID()),

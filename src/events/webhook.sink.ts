@@ -8,6 +8,8 @@ import type { EventSink, OutboxEvent } from './event-sink';
 export class WebhookSink implements EventSink {
   readonly name = 'webhooks';
   readonly needsData = false;
+  // Receivers order by `occurred_at`; deliveries are sent in parallel anyway.
+  readonly ordered = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 

@@ -6,7 +6,7 @@ import { HealthService, Readiness } from './health.service';
 
 const READINESS = {
   type: 'object',
-  required: ['ok', 'database', 'pending_migrations'],
+  required: ['ok', 'database', 'pending_migrations', 'event_bus'],
   properties: {
     ok: { type: 'boolean' },
     database: { type: 'string', enum: ['up', 'down'] },
@@ -15,6 +15,12 @@ const READINESS = {
       nullable: true,
       items: { type: 'string' },
       description: 'null while the database is down',
+    },
+    event_bus: {
+      type: 'string',
+      enum: ['up', 'down', 'off'],
+      description:
+        'NATS JetStream (EVENTS_NATS_URL; off when unset). Down does not make the service unready: events wait in the outbox until the bus is back',
     },
     detail: { type: 'string', description: 'what is wrong, when something is' },
   },

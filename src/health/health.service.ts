@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { JetStreamSink } from '../events/jetstream.sink';
 
 export interface Readiness {
   ok: boolean;
   database: 'up' | 'down';
   pending_migrations: string[] | null;
+  /**
+   * NATS JetStream (EVENTS_NATS_URL). Reported, never a reason to be unready: intake does not
+   * need the bus (events wait in the outbox until it is back).
+   */
+  event_bus: 'up' | 'down' | 'off';
   detail?: string;
 }
 
@@ -20,10 +26,22 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 @Injectable()
 export class HealthService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: JetStreamSink,
+  ) {}
 
-  /** Real probes: the database answers, and every migration this build knows is applied. */
+  /**
+   * Real probes: the database answers, and every migration this build knows is applied; the
+   * event bus is probed at the same time and reported beside them.
+   */
   async readiness(): Promise<Readiness> {
+    const [db, bus] = await Promise.all([this.database(), this.bus.probe()]);
+    const detail = [db.detail, bus.detail].filter(Boolean).join('; ');
+    return { ...db, event_bus: bus.status, ...(detail ? { detail } : {}) };
+  }
+
+  private async database(): Promise<Omit<Readiness, 'event_bus'>> {
     try {
       const pending = await withTimeout(pendingMigrations(this.dataSource), PROBE_TIMEOUT_MS);
       return {

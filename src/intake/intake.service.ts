@@ -106,7 +106,7 @@ WITH input AS (
   RETURNING bank_id, external_id, status, xmax = 0 AS inserted,
             bank_sync_transaction_json(transactions) AS json
 ), outbox AS (
-  INSERT INTO outbox_events (id, type, data)
+  INSERT INTO outbox_events (id, type, payload)
   SELECT gen_random_uuid(), 'transaction.received', json FROM tx WHERE inserted
   UNION ALL
   SELECT gen_random_uuid(), 'transaction.processed', json FROM tx WHERE status = 'PROCESSED'

@@ -67,7 +67,7 @@ WITH e AS (
   ON CONFLICT (bank_id, external_id) DO NOTHING
   RETURNING id, external_id, bank_sync_transaction_json(transactions) AS json
 ), outbox AS (
-  INSERT INTO outbox_events (id, type, data)
+  INSERT INTO outbox_events (id, type, payload)
   SELECT gen_random_uuid(), 'transaction.received', json FROM ins
 ), outcome AS (
   SELECT entry_id, tx_id, 'known' AS outcome FROM known

@@ -261,7 +261,7 @@ export async function writeLedger(
                 AS v(id, amount_paid, status, emit, written_off)
           WHERE i.id = v.id AND i.id = ANY($1::uuid[])
           RETURNING i.status, CASE WHEN v.emit THEN bank_sync_invoice_json(i) END AS json)
-       INSERT INTO outbox_events (id, type, data)
+       INSERT INTO outbox_events (id, type, payload)
        SELECT gen_random_uuid(), 'invoice.' || status, json FROM upd WHERE json IS NOT NULL`,
       [
         invoices.map((i) => i.id),
@@ -320,7 +320,7 @@ async function writeWriteOffs(m: EntityManager, ledger: MatchLedger): Promise<vo
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[],
                               $6::text[], $7::uuid[])
          RETURNING *)
-       INSERT INTO outbox_events (id, type, data)
+       INSERT INTO outbox_events (id, type, payload)
        SELECT gen_random_uuid(), 'invoice.written_off',
               jsonb_build_object(
                 'invoice_id', w.invoice_id, 'write_off_id', w.id, 'match_id', w.match_id,
@@ -364,7 +364,7 @@ async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<v
            SET reason = EXCLUDED.reason, updated_at = now(), suggested_at = NULL
           WHERE transaction_exceptions.reason <> EXCLUDED.reason
          RETURNING transaction_id, reason)
-       INSERT INTO outbox_events (id, type, data)
+       INSERT INTO outbox_events (id, type, payload)
        SELECT gen_random_uuid(), 'reconciliation.exception',
               jsonb_build_object(
                 'transaction_id', t.id, 'external_id', t.external_id, 'bank_id', t.bank_id,

@@ -79,8 +79,9 @@ export class StatementsCoverage {
     const count = () => this.missed.inc({ bank: bankId }, total);
     if (total === 0) return count;
     await runner.query(
-      `INSERT INTO outbox_events (id, type, data)
-       VALUES (gen_random_uuid(), 'bank.webhooks_missed', $1::jsonb)`,
+      // The aggregate is the bank (Debezium's outbox router keys its messages by it).
+      `INSERT INTO outbox_events (id, type, payload, aggregatetype, aggregateid)
+       VALUES (gen_random_uuid(), 'bank.webhooks_missed', $1::jsonb, 'bank', $2)`,
       [
         JSON.stringify({
           bank_id: bankId,
@@ -88,6 +89,7 @@ export class StatementsCoverage {
           count: total,
           days: rows.map((r) => ({ date: r.day, count: r.n })),
         }),
+        bankId,
       ],
     );
     return count;

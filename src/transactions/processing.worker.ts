@@ -134,7 +134,7 @@ export class ProcessingWorker extends BackgroundLoop {
                       THEN extract(epoch FROM clock_timestamp() - t.created_at)::float8 END AS waited_s,
                     CASE WHEN NOT due.special THEN bank_sync_transaction_json(t) END AS json),
        events AS (
-         INSERT INTO outbox_events (id, type, data)
+         INSERT INTO outbox_events (id, type, payload)
          SELECT gen_random_uuid(), 'transaction.processed', json FROM claimed WHERE completed)
        SELECT id, bank_id, external_id, direction, attempts, needs_fetch, void_requested,
               details_url, bank_status, completed, waited_s
@@ -204,7 +204,7 @@ export class ProcessingWorker extends BackgroundLoop {
                 updated_at = now(), last_error = NULL
           WHERE id = $1 AND status = 'PENDING' AND NOT void_requested
           RETURNING direction, bank_sync_transaction_json(transactions) AS json),
-         outbox AS (INSERT INTO outbox_events (id, type, data)
+         outbox AS (INSERT INTO outbox_events (id, type, payload)
                     SELECT gen_random_uuid(), 'transaction.processed', json FROM done
                      WHERE (SELECT changed FROM before))
          SELECT direction FROM done`,
@@ -276,7 +276,7 @@ export class ProcessingWorker extends BackgroundLoop {
                 last_error = $4, updated_at = now()
           WHERE id = $1 AND status = 'PENDING'
           RETURNING status, bank_sync_transaction_json(transactions) AS json)
-       INSERT INTO outbox_events (id, type, data)
+       INSERT INTO outbox_events (id, type, payload)
        SELECT gen_random_uuid(), 'transaction.failed', json FROM done WHERE status = 'FAILED'`,
       [row.id, final, Math.round(delay), message.slice(0, 2000)],
     );

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.decorator';
+import { MatchListDto } from '../reconciliation/reconciliation.dto';
 import {
   BulkRetryDto,
   BulkRetryResultDto,
@@ -30,6 +31,19 @@ export class TransactionsController {
   @ApiResponse({ status: 200, type: TransactionDto })
   get(@Param('id') id: string): Promise<TransactionDto> {
     return this.transactions.get(id);
+  }
+
+  // A transaction has a handful of allocations (one per invoice it pays, and reversals): one
+  // page, next_cursor always null, in the list shape so a later cursor changes nothing.
+  @Get(':id/allocations')
+  @MinRole('viewer')
+  @ApiOperation({
+    summary: 'The allocations of one transaction, reversed ones included (marked), oldest first',
+  })
+  @ApiResponse({ status: 200, type: MatchListDto })
+  @ApiResponse({ status: 404, description: 'Unknown transaction' })
+  allocations(@Param('id') id: string): Promise<MatchListDto> {
+    return this.transactions.allocations(id);
   }
 
   @Post('retry')

@@ -13,6 +13,8 @@ import {
   type TransactionQuery,
 } from './transactions.dto';
 import { Wakeups } from '../database/wakeups';
+import type { MatchDto } from '../reconciliation/reconciliation.dto';
+import { MATCH_SELECT, type MatchRow, toMatchDto } from '../reconciliation/reconciliation.mappers';
 
 /** Ids listed in a bulk retry's answer, like a run's id lists. */
 const MAX_IDS = 1000;
@@ -28,6 +30,16 @@ export class TransactionsService {
     const tx = isUuid(id) ? await this.txs.findOne({ where: { id } }) : null;
     if (!tx) throw notFound('transaction', id);
     return toTransactionDto(tx);
+  }
+
+  /** Every allocation of the transaction, reversed ones included (marked), oldest first. */
+  async allocations(id: string): Promise<{ data: MatchDto[]; next_cursor: null }> {
+    await this.get(id);
+    const rows = await this.txs.query<MatchRow[]>(
+      `${MATCH_SELECT} WHERE m.transaction_id = $1 ORDER BY m.created_at, m.id`,
+      [id],
+    );
+    return { data: rows.map(toMatchDto), next_cursor: null };
   }
 
   async list(q: TransactionQuery): Promise<Page<TransactionDto>> {

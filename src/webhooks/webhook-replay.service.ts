@@ -185,7 +185,7 @@ export class WebhookReplayService {
                    $1::uuid)
            ON CONFLICT (bank_id, external_id) DO NOTHING
            RETURNING bank_sync_transaction_json(transactions) AS json),
-         outbox AS (INSERT INTO outbox_events (id, type, data)
+         outbox AS (INSERT INTO outbox_events (id, type, payload)
                     SELECT gen_random_uuid(), 'transaction.received', json FROM tx)
          SELECT 1 FROM tx`,
         [...params, event.bank_id, plan.externalId, plan.source],

@@ -379,7 +379,7 @@ export async function writeSuggestions(
     .map((b) => ids.get(b.transactionId)![0]);
   if (announced.length > 0) {
     await m.query(
-      `INSERT INTO outbox_events (id, type, data)
+      `INSERT INTO outbox_events (id, type, payload)
        SELECT gen_random_uuid(), 'reconciliation.suggested',
               jsonb_build_object(
                 'transaction_id', s.transaction_id, 'reason', e.reason, 'suggestion_id', s.id,

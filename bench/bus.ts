@@ -1,0 +1,209 @@
+/**
+ * `npm run bench -- --part=bus`: how fast the relay moves outbox events to NATS JetStream,
+ * against a bare NATS client publishing the same messages with acknowledgements, in the same
+ * run (issue 22; target ≥ 0.7 ×).
+ *
+ * One nats-server with JetStream (Debian's `nats-server`, a temporary store), one service
+ * (its own embedded PostgreSQL, `npm start`'s node flags, EVENTS_NATS_URL set). Per round:
+ *   - relay: N events (pairs `transaction.received` / `transaction.processed` of one
+ *     transaction each, the API's transaction shape) committed into the outbox in one
+ *     statement; timed from that commit until the last is marked dispatched (acknowledged);
+ *   - bare: the same N messages (same subjects, bodies, fresh Nats-Msg-Ids) published from this
+ *     process with `@nats-io/jetstream`, 500 in flight at a time (the relay's batch), each
+ *     acknowledged, timed until the last acknowledgement.
+ * Rounds alternate relay and bare, so a slow minute of this shared machine slows both.
+ *
+ * Ingest with the sink on against off is `npm run bench:ab` with `--env-a=EVENTS_NATS_URL=...`
+ * (bench/RESULTS.md has the command). Options: --events=40000 --rounds=3 --dir=<checkout>
+ * --env=K=V,K=V (the service's environment).
+ */
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import {
+  cliOption,
+  envList,
+  freePort,
+  log,
+  round,
+  sleep,
+  startServiceBuild,
+  stopChild,
+  BENCH_ADMIN_KEY,
+  BENCH_ROOT,
+  BENCH_SECRET,
+  BENCH_WORK,
+  EMBEDDED_PG_PASSWORD,
+} from './util';
+
+const DIR = resolve(cliOption('dir') ?? BENCH_ROOT);
+const EVENTS = Number(cliOption('events') ?? 40_000);
+const ROUNDS = Number(cliOption('rounds') ?? 3);
+const WINDOW = 500;
+
+async function startNats(dir: string): Promise<{ url: string; stop(): void }> {
+  if (spawnSync('nats-server', ['--version']).status !== 0) {
+    throw new Error('nats-server not found: apt-get install nats-server');
+  }
+  const port = await freePort();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const proc = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', `${port}`], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 500; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = tcpConnect({ port, host: '127.0.0.1' });
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (up) break;
+    await sleep(20);
+  }
+  return { url: `nats://127.0.0.1:${port}`, stop: () => proc.kill('SIGTERM') };
+}
+
+/** N events into the outbox in one commit; resolves with the time of that commit. */
+async function fill(db: Client, round: number): Promise<number> {
+  await db.query(
+    `INSERT INTO outbox_events (id, type, payload)
+     SELECT gen_random_uuid(), k.type, jsonb_build_object(
+              'id', md5($2 || '-' || g)::uuid, 'bank_id', 'default', 'external_id', 'bus-' || $2 || '-' || g,
+              'amount', '100.00', 'currency', 'NGN', 'direction', 'credit',
+              'occurred_at', '2026-02-27T12:00:00.000Z', 'reference', 'INV-' || g,
+              'description', 'Transfer', 'counterparty', 'Acme Ltd', 'source', 'webhook',
+              'status', k.status, 'bank_status', 'booked', 'match_status', 'unmatched',
+              'unallocated_amount', '100.00', 'attempts', 0, 'last_error', null,
+              'created_at', '2026-02-27T12:00:00.100Z', 'processed_at', null)
+       FROM generate_series(1, $1 / 2) g
+       -- One transaction id per pair (a LATERAL gen_random_uuid() ran once: one aggregate).
+      CROSS JOIN (VALUES (1, 'transaction.received', 'PENDING'),
+                         (2, 'transaction.processed', 'PROCESSED')) k(n, type, status)
+      ORDER BY g, k.n`,
+    [EVENTS, round],
+  );
+  return performance.now();
+}
+
+async function relayRound(db: Client, n: number): Promise<number> {
+  const committed = await fill(db, n);
+  // A cheap look every 20 ms: counting the waiting rows each time took CPU from the relay.
+  for (;;) {
+    const r = await db.query<{ waiting: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM outbox_events WHERE dispatched_at IS NULL) AS waiting`,
+    );
+    if (!r.rows[0].waiting) break;
+    await sleep(20);
+  }
+  return EVENTS / ((performance.now() - committed) / 1000);
+}
+
+async function bareRound(
+  url: string,
+  messages: Array<{ subject: string; body: string; id: string }>,
+  n: number,
+): Promise<number> {
+  const nc = await connect({ servers: url });
+  const js = jetstream(nc, { timeout: 5000 });
+  const started = performance.now();
+  for (let i = 0; i < messages.length; i += WINDOW) {
+    await Promise.all(
+      messages
+        .slice(i, i + WINDOW)
+        .map((m) => js.publish(m.subject, m.body, { msgID: `${m.id}-bare-${n}`, timeout: 5000 })),
+    );
+  }
+  const rate = messages.length / ((performance.now() - started) / 1000);
+  await nc.close();
+  return rate;
+}
+
+export async function busBench(): Promise<void> {
+  const work = join(BENCH_WORK, 'bus');
+  mkdirSync(work, { recursive: true });
+  const nats = await startNats(join(work, 'nats'));
+  // A service that fails to start must not leave the broker running.
+  const service = await startServiceBuild(
+    DIR,
+    join(work, 'data'),
+    BENCH_SECRET,
+    {
+      EVENTS_NATS_URL: nats.url,
+      ADMIN_API_KEY: BENCH_ADMIN_KEY,
+      // The relay finds the committed rows within 50 ms instead of its 0.5 s idle poll.
+      BACKGROUND_POLL_MS: '50',
+      ...envList(cliOption('env')),
+    },
+    join(work, 'service.log'),
+  ).catch((err: unknown) => {
+    nats.stop();
+    throw err;
+  });
+  const db = new Client({
+    connectionString: `postgres://postgres:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${service.env.EMBEDDED_PG_PORT}/bank_sync`,
+  });
+  await db.connect();
+  const rounds: Array<{ relay: number; bare: number; ratio: number }> = [];
+  let sinkMsPerBatch: number;
+  try {
+    // Warm-up: the stream is created, the connection and the JIT are warm.
+    await relayRound(db, 0);
+    for (let n = 1; n <= ROUNDS; n++) {
+      const relay = await relayRound(db, n);
+      // The same messages the relay just published: subjects and bodies as the sink builds them.
+      const rows = await db.query<{ id: string; type: string; payload: unknown; created_at: Date }>(
+        `SELECT id, type, payload, created_at FROM outbox_events
+          WHERE payload->>'external_id' LIKE $1 ORDER BY seq`,
+        [`bus-${n}-%`],
+      );
+      const messages = rows.rows.map((e) => ({
+        id: e.id,
+        subject: `bank_sync.${e.type}`,
+        body: JSON.stringify({
+          id: e.id,
+          type: e.type,
+          occurred_at: e.created_at.toISOString(),
+          data: e.payload,
+        }),
+      }));
+      const bare = await bareRound(nats.url, messages, n);
+      rounds.push({ relay: round(relay, 0), bare: round(bare, 0), ratio: round(relay / bare, 3) });
+      log(`round ${n}: relay ${round(relay, 0)} events/s, bare client ${round(bare, 0)} msgs/s`);
+    }
+    const metrics = await fetch(`http://127.0.0.1:${service.port}/metrics`, {
+      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` },
+    }).then((r) => r.text());
+    const figure = (name: string): number =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const batches = figure('bank_sync_event_bus_batch_seconds_count{outcome="ok"}');
+    sinkMsPerBatch =
+      (figure('bank_sync_event_bus_batch_seconds_sum{outcome="ok"}') / batches) * 1000;
+    log(`sink: ${batches} batches, ${round(sinkMsPerBatch, 1)} ms each in publish (acks included)`);
+  } finally {
+    await db.end();
+    await stopChild(service.child);
+    nats.stop();
+  }
+  const ratios = rounds.map((r) => r.ratio).sort((a, b) => a - b);
+  const result = {
+    events_per_round: EVENTS,
+    window: WINDOW,
+    sink_ms_per_batch: round(sinkMsPerBatch, 1),
+    rounds,
+    median_ratio: ratios[Math.floor(ratios.length / 2)],
+  };
+  writeFileSync(join(BENCH_WORK, 'bus.json'), JSON.stringify(result, null, 2));
+  log(`relay / bare client: median ${result.median_ratio} × (target ≥ 0.7)`);
+  process.stdout.write(
+    [
+      '| round | relay → JetStream (events/s) | bare client, acked (msgs/s) | ratio |',
+      '| --- | --- | --- | --- |',
+      ...rounds.map((r, i) => `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.ratio} × |`),
+    ].join('\n') + '\n',
+  );
+}

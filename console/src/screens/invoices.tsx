@@ -1,0 +1,193 @@
+import { useState } from 'preact/hooks';
+import { api, call, type Schemas } from '../api/client';
+import type { Me } from '../main';
+import { label, money, when } from '../format';
+import { mayAct } from '../roles';
+import { href } from '../router';
+import { AuditTrailPanel } from '../panels/coming';
+import {
+  Done,
+  Facts,
+  Loading,
+  MoreButton,
+  ProblemBox,
+  Section,
+  useAction,
+  useLoad,
+  usePaged,
+} from '../ui';
+import { AllocationsTable } from './parts';
+
+type Invoice = Schemas['InvoiceDto'];
+type Match = Schemas['MatchDto'];
+const STATUSES = ['pending', 'partially_paid', 'paid', 'cancelled'] as const;
+
+export function InvoicesScreen({ params }: { params: URLSearchParams }) {
+  const number = params.get('number') ?? '';
+  const status = params.get('status') ?? '';
+  const [typed, setTyped] = useState(number);
+  const list = usePaged(
+    (cursor) =>
+      call(
+        api.GET('/invoices', {
+          params: {
+            query: {
+              limit: 50,
+              cursor,
+              number: number || undefined,
+              status: (status || undefined) as Invoice['status'] | undefined,
+            },
+          },
+        }),
+      ),
+    [number, status],
+  );
+  const go = (next: Record<string, string>) => {
+    location.hash = href('invoices', null, { number, status, ...next });
+  };
+  return (
+    <>
+      <h1>Invoices</h1>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go({ number: typed.trim() });
+        }}
+      >
+        <label>
+          Number <input value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
+        </label>
+        <label>
+          Status{' '}
+          <select value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {label(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      <ProblemBox problem={list.problem} />
+      <Loading loading={list.loading && !list.data} />
+      {list.data && list.data.length === 0 && <p class="empty">No invoice matches.</p>}
+      {list.data && list.data.length > 0 && (
+        <table aria-label="Invoices">
+          <thead>
+            <tr>
+              <th scope="col">Number</th>
+              <th scope="col">Customer</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Due
+              </th>
+              <th scope="col" class="num">
+                Outstanding
+              </th>
+              <th scope="col">Due date</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((i) => (
+              <tr key={i.id}>
+                <td>
+                  <a href={href('invoices', i.id)}>{i.invoice_number}</a>
+                </td>
+                <td>{i.customer ?? '—'}</td>
+                <td>{label(i.status)}</td>
+                <td class="num">{money(i.amount_due, i.currency)}</td>
+                <td class="num">{money(i.amount_outstanding, i.currency)}</td>
+                <td>{i.due_date ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <MoreButton cursor={list.cursor} onMore={list.more} />
+    </>
+  );
+}
+
+export function InvoiceDetail({ id, me }: { id: string; me: Me }) {
+  const inv = useLoad(() => call(api.GET('/invoices/{id}', { params: { path: { id } } })), [id]);
+  const operator = mayAct(me.role, 'operator');
+  const [reversing, setReversing] = useState<Match | null>(null);
+  const [why, setWhy] = useState('');
+  const action = useAction();
+  const reverse = (e: Event) => {
+    e.preventDefault();
+    const m = reversing;
+    if (!m) return;
+    void action.run(async () => {
+      await call(
+        api.DELETE('/reconcile/matches/{id}', {
+          params: { path: { id: m.id } },
+          body: { reason: why.trim() },
+        }),
+      );
+      setReversing(null);
+      setWhy('');
+      inv.reload();
+      return `Reversed the allocation of ${money(m.amount, m.currency)}.`;
+    });
+  };
+  return (
+    <>
+      <p>
+        <a href={href('invoices')}>← Invoices</a>
+      </p>
+      <ProblemBox problem={inv.problem} />
+      <Loading loading={inv.loading && !inv.data} />
+      {inv.data && (
+        <>
+          <h1>Invoice {inv.data.invoice_number}</h1>
+          <Facts
+            rows={[
+              ['Customer', inv.data.customer],
+              ['Status', label(inv.data.status)],
+              ['Amount due', money(inv.data.amount_due, inv.data.currency)],
+              ['Paid', money(inv.data.amount_paid, inv.data.currency)],
+              ['Written off', money(inv.data.amount_written_off, inv.data.currency)],
+              ['Outstanding', money(inv.data.amount_outstanding, inv.data.currency)],
+              ['Due date', inv.data.due_date],
+              ['Created', when(inv.data.created_at)],
+            ]}
+          />
+          <Section title="Allocations">
+            <AllocationsTable
+              rows={inv.data.allocations}
+              show="transaction"
+              onReverse={operator ? setReversing : undefined}
+            />
+            {operator && reversing && (
+              <form class="inline-form" onSubmit={reverse}>
+                <label for="reverse-why">
+                  Why reverse {money(reversing.amount, reversing.currency)}?
+                </label>
+                <input
+                  id="reverse-why"
+                  value={why}
+                  onInput={(e) => setWhy(e.currentTarget.value)}
+                  required
+                />
+                <button type="submit" disabled={action.busy || !why.trim()}>
+                  Reverse
+                </button>
+                <button type="button" class="secondary" onClick={() => setReversing(null)}>
+                  Keep it
+                </button>
+              </form>
+            )}
+            <Done text={action.done} />
+            <ProblemBox problem={action.problem} />
+          </Section>
+          <AuditTrailPanel entity="invoice" id={id} />
+        </>
+      )}
+    </>
+  );
+}

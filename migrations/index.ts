@@ -12,6 +12,7 @@ import { RawEvents1795559318000 } from './1795559318000-RawEvents';
 import { TransactionInterop1795559320000 } from './1795559320000-TransactionInterop';
 import { Suggestions1795559400000 } from './1795559400000-Suggestions';
 import { AuditLog1795559500000 } from './1795559500000-AuditLog';
+import { Statements1795559600000 } from './1795559600000-Statements';
 import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
 import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   TransactionInterop1795559320000,
   Suggestions1795559400000,
   AuditLog1795559500000,
+  Statements1795559600000,
   DebeziumOutbox1795559700000,
   OutboxSeqIndex1795559710000,
 ];

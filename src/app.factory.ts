@@ -11,7 +11,7 @@ import { validationProblem, type ProblemField } from './common/problem';
 import { setupSwagger } from './common/swagger';
 import { SecretBox, secretBox, useSecretBox } from './common/secret-box';
 import { sealStoredSecrets, type SealedSecrets } from './database/stored-secrets';
-import { requestBodies } from './common/request-bodies';
+import { requestBodies } from './request-bodies';
 import { consolePages } from './console/console-pages';
 import { StorableTextPipe } from './common/storable-text';
 import { attachRequestLog } from './logging/request-log';

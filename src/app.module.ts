@@ -18,6 +18,7 @@ import { serializeError } from './logging/safe-error';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { StatsModule } from './stats/stats.module';
 import { TransactionsModule } from './transactions/transactions.module';
+import { StatementsModule } from './statements/statements.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
@@ -49,6 +50,7 @@ export class AppModule {
         // First: Express tries routes in registration order, and the webhook routes are the
         // ones called thousands of times a second.
         WebhooksModule,
+        StatementsModule,
         MetricsModule,
         AuthModule,
         HealthModule,

@@ -15,6 +15,7 @@ interface Made {
   runId: string;
   subscriptionId: string;
   webhookEventId: string;
+  statementId: string;
 }
 
 /**
@@ -50,6 +51,9 @@ const GET_ROUTES: Record<string, (m: Made) => string[]> = {
   '/webhook-events/{id}': (m) => [`/webhook-events/${m.webhookEventId}`],
   '/audit': () => ['/audit', '/audit?entity=invoice'],
   '/audit/verify': () => ['/audit/verify'],
+  '/banks/{id}/statements': () => ['/banks/default/statements'],
+  '/banks/{id}/coverage': () => ['/banks/default/coverage?from=2026-03-01&to=2026-03-02'],
+  '/statements/{id}': (m) => [`/statements/${m.statementId}`],
 };
 
 /** GET routes whose answer is not JSON, and what checks them instead. */
@@ -192,7 +196,31 @@ async function makeData(t: TestApp, bank: FakeBank, receiver: Receiver): Promise
     'an outbound delivery',
   );
   const events = await t.request('GET', '/webhook-events?limit=1', { headers: admin });
+  // A statement with a gap before it and one whose balances do not add up: every nullable
+  // field of the answer both ways.
+  const statement = (opening: string, closing: string, day: string) =>
+    [
+      ':20:S',
+      ':25:DE89370400440532013000',
+      `:60F:C${day}EUR${opening}`,
+      `:61:${day}C10,00NTRFREF//B-${day}`,
+      ':86:/REMI/INV-X/',
+      `:62F:C${day}EUR${closing}`,
+      '-',
+    ].join('\n');
+  for (const [o, c, d] of [
+    ['0,00', '10,00', '260301'],
+    ['5,00', '99,00', '260302'],
+  ]) {
+    const up = await t.request('POST', '/banks/default/statements', {
+      headers: { ...admin, 'content-type': 'text/plain' },
+      body: statement(o, c, d),
+    });
+    expect(up.status).toBe(201);
+  }
+  const statements = await t.request('GET', '/banks/default/statements', { headers: admin });
   return {
+    statementId: (statements.body as { data: Array<{ id: string }> }).data[0].id,
     webhookEventId: (events.body as { data: Array<{ id: string }> }).data[0].id,
     invoiceId: invoice.id,
     transactionId: payingId,

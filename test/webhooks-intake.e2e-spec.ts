@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
-import { IntakeService } from '../src/webhooks/intake.service';
+import { IntakeService } from '../src/intake/intake.service';
 import { query } from './support/database';
 import {
   eventually,

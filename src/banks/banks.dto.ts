@@ -13,13 +13,15 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { SIGNATURE_SCHEMES, type SignatureScheme } from './signature/signature-schemes';
+import { BANK_ID } from '../common/bank-id';
 import { IsOmittable } from '../common/optional';
 import { SEALED_PREFIX } from '../common/secret-box';
 import { API_KINDS, type ApiKind } from './bank.entity';
 
-const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
 /** A bank id: a slug. Anything else names no bank, and is never looked up. */
-export const BANK_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export { BANK_ID };
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
 
 export class BankApiDto {
   @ApiProperty({ enum: API_KINDS, example: 'standard' })

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { BANK_ID } from '../banks/banks.dto';
+import { BANK_ID } from './bank-id';
 import { problemExample } from './openapi-problem-examples';
 
 // The spec's object types, reached through OpenAPIObject (the package exports no others).

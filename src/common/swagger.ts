@@ -10,6 +10,7 @@ export const API_TAGS: Record<string, string> = {
   'webhook-events': 'Every stored delivery, its exact bytes, and replay through the intake',
   banks: 'Partner banks: signature schemes, write-only secrets, pull APIs',
   transactions: 'Transactions received by webhook or pull, their processing and retries',
+  statements: 'Bank statement files (camt, MT940, OFX, CSV), their entries, and coverage',
   invoices: 'Invoices and the allocations that pay them',
   reconciliation: 'Runs (pull, then match), exceptions and manual allocations',
   subscriptions: 'Outbound webhook subscriptions and their deliveries',

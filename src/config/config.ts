@@ -84,6 +84,12 @@ class EnvironmentSchema {
   @Max(64 * 1024 * 1024, { message: 'MAX_BODY_BYTES must be at most 67108864 (64 MiB)' })
   MAX_BODY_BYTES = 1048576;
 
+  @Transform(toInt)
+  @IsInt({ message: 'STATEMENT_MAX_BYTES must be a whole number of bytes' })
+  @Min(1024, { message: 'STATEMENT_MAX_BYTES must be at least 1024' })
+  @Max(1024 * 1024 * 1024, { message: 'STATEMENT_MAX_BYTES must be at most 1073741824 (1 GiB)' })
+  STATEMENT_MAX_BYTES = 50 * 1024 * 1024;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
@@ -235,6 +241,8 @@ export interface AppConfig {
   /** Suggestions at least this sure are applied by the system; null: never (`off`). */
   autoMatchThreshold: number | null;
   maxBodyBytes: number;
+  /** Largest statement file accepted (POST /banks/{id}/statements), read as a stream. */
+  statementMaxBytes: number;
   logLevel: LogLevel;
   /** `auto`: readable lines when stdout is a terminal, JSON otherwise (chooseLogFormat). */
   logFormat: LogFormatSetting;
@@ -328,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     autoMatchThreshold:
       schema.AUTO_MATCH_THRESHOLD === 'off' ? null : Number(schema.AUTO_MATCH_THRESHOLD),
     maxBodyBytes: schema.MAX_BODY_BYTES,
+    statementMaxBytes: schema.STATEMENT_MAX_BYTES,
     logLevel: schema.LOG_LEVEL,
     logFormat: schema.LOG_FORMAT,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,

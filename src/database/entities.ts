@@ -16,6 +16,7 @@ import { ReconciliationRunEntity } from '../reconciliation/reconciliation-run.en
 import { TransactionExceptionEntity } from '../reconciliation/transaction-exception.entity';
 import { TransactionMatchEntity } from '../reconciliation/transaction-match.entity';
 import { SUGGESTION_ENTITIES } from '../reconciliation/suggestions/suggestion.entities';
+import { STATEMENT_ENTITIES } from '../statements/statement.entities';
 import { TransactionEntity } from '../transactions/transaction.entity';
 import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
@@ -38,4 +39,5 @@ export const ENTITIES = [
   DeliveryEntity,
   DeliveryAttemptEntity,
   ...SUGGESTION_ENTITIES,
+  ...STATEMENT_ENTITIES,
 ];

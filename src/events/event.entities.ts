@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   'reconciliation.suggested',
   'reconciliation.run_finished',
   'invoice.written_off',
+  'bank.webhooks_missed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -9,7 +9,7 @@ import { returning } from '../database/sql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { pullTransactions, type PulledTransaction } from '../banks/pull/pull-client';
 import { MetricsService } from '../metrics/metrics.service';
-import { IntakeService, type IntakeItem } from '../webhooks/intake.service';
+import { IntakeService, type IntakeItem } from '../intake/intake.service';
 import type { RunBankResult } from './reconciliation-run.entity';
 import type { RunPullStep } from './run-pull-step';
 

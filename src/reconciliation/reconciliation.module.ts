@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { BanksModule } from '../banks/banks.module';
-import { WebhooksModule } from '../webhooks/webhooks.module';
+import { IntakeModule } from '../intake/intake.module';
 import { BankPullStep } from './bank-pull.step';
 import { ReconcileCron } from './reconcile.cron';
 import { TRANSACTION_MATCHER } from '../transactions/transaction-matcher';
@@ -15,7 +15,7 @@ import { SuggestionsService } from './suggestions/suggestions.service';
 /** Global so that background processing can inject TRANSACTION_MATCHER without a cycle. */
 @Global()
 @Module({
-  imports: [BanksModule, WebhooksModule],
+  imports: [BanksModule, IntakeModule],
   controllers: [ReconciliationController, SuggestionsController],
   providers: [
     ReconciliationService,

@@ -11,7 +11,7 @@ export const MATCH_STATUSES = [
 ] as const;
 export type MatchStatus = (typeof MATCH_STATUSES)[number];
 export type Direction = 'credit' | 'debit';
-export type TransactionSource = 'webhook' | 'pull';
+export type TransactionSource = 'webhook' | 'pull' | 'statement';
 
 /**
  * The normalized transaction, unique per (bank, bank's transaction id). It is also the
@@ -35,7 +35,7 @@ export type TransactionSource = 'webhook' | 'pull';
   `match_status IN ('unmatched', 'partially_allocated', 'matched', 'not_applicable')`,
 )
 @Check('ck_transactions_direction', `direction IN ('credit', 'debit')`)
-@Check('ck_transactions_source', `source IN ('webhook', 'pull')`)
+@Check('ck_transactions_source', `source IN ('webhook', 'pull', 'statement')`)
 // 0 is a real booking (Up sends them); such a transaction is not_applicable to matching.
 @Check('ck_transactions_amount', `amount IS NULL OR amount >= 0`)
 @Check(

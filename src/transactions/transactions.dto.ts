@@ -82,7 +82,7 @@ export class TransactionDto {
     description: "The bank's unprocessed text (Up's rawText); searched for invoice numbers last",
   })
   raw_text!: string | null;
-  @ApiProperty({ enum: ['webhook', 'pull'] }) source!: string;
+  @ApiProperty({ enum: ['webhook', 'pull', 'statement'] }) source!: string;
   @ApiProperty({ enum: TRANSACTION_STATUSES }) status!: TransactionStatus;
   @ApiProperty({ type: String, nullable: true, example: null }) bank_status!: string | null;
   @ApiProperty({

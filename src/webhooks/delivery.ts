@@ -18,15 +18,3 @@ export type WebhookRequest = Request & {
   delivery?: Delivery;
   intakeAnswer?: IntakeAnswer;
 };
-
-/** What storing a delivery came to; the idempotency interceptor turns it into the answer. */
-export interface IntakeOutcome {
-  /** false: the event id was already stored (a replay, or a conflicting reuse of the id). */
-  stored: boolean;
-  /** For a replay: whether the stored body has the same bytes. */
-  sameBody: boolean;
-  /** The transaction row was inserted (or, for a pulled Up transaction, settled) by this event. */
-  transactionWritten: boolean;
-  eventId: string;
-  externalTransactionId: string | null;
-}

@@ -9,7 +9,8 @@ import type { Response } from 'express';
 import { map, type Observable } from 'rxjs';
 import { ProblemException } from '../common/problem';
 import { MetricsService } from '../metrics/metrics.service';
-import type { IntakeOutcome, WebhookRequest } from './delivery';
+import type { IntakeOutcome } from '../intake/intake.service';
+import type { WebhookRequest } from './delivery';
 import type { WebhookAckDto } from './webhooks.dto';
 
 /**

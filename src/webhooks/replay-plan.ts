@@ -3,7 +3,10 @@ import { parseStandardPage, parseUpPage } from '../banks/pull/pull-parsers';
 import { BankApiError } from '../banks/up-client';
 import { ProblemException, type ProblemField } from '../common/problem';
 import { parseUpEvent } from './up-intake';
-import { normalizeSeedTransaction, type NormalizedTransaction } from './webhook-payload';
+import {
+  normalizeSeedTransaction,
+  type NormalizedTransaction,
+} from '../intake/normalized-transaction';
 
 /** A stored event, as the replay reads it. */
 export interface StoredEvent {

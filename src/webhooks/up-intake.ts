@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { validationProblem } from '../common/problem';
-import type { Delivery, IntakeOutcome } from './delivery';
+import type { IntakeOutcome } from '../intake/intake.service';
+import type { Delivery } from './delivery';
 import { storableText } from '../common/storable-text';
 
 /** Up's webhook event (v1/openapi.json `WebhookEventCallback`), the parts we use. */

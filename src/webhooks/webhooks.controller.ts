@@ -18,9 +18,10 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { Public } from '../auth/roles.decorator';
-import type { IntakeOutcome, WebhookRequest } from './delivery';
+import type { IntakeOutcome } from '../intake/intake.service';
+import type { WebhookRequest } from './delivery';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IntakeService } from './intake.service';
+import { WebhookIntake } from './webhook-intake.service';
 import { SignatureGuard } from './signature.guard';
 import { BankRateLimitGuard, ClientRateLimitGuard } from './webhook-rate-limit';
 import { SeedWebhookBodyDto, UP_WEBHOOK_EVENT_SCHEMA, WebhookAckDto } from './webhooks.dto';
@@ -107,7 +108,7 @@ const decorate =
 @UseGuards(ClientRateLimitGuard, SignatureGuard, BankRateLimitGuard)
 @UseInterceptors(IdempotencyInterceptor)
 export class WebhooksController {
-  constructor(private readonly intake: IntakeService) {}
+  constructor(private readonly intake: WebhookIntake) {}
 
   @Post('bank/transactions')
   @HttpCode(HttpStatus.ACCEPTED)

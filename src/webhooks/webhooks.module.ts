@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { BanksModule } from '../banks/banks.module';
+import { IntakeModule } from '../intake/intake.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
-import { IntakeService } from './intake.service';
 import { SignatureGuard } from './signature.guard';
 import { UpIntake } from './up-intake';
+import { WebhookIntake } from './webhook-intake.service';
 import { BankRateLimitGuard, ClientRateLimitGuard, WebhookRateLimits } from './webhook-rate-limit';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -13,10 +14,10 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhookMetrics } from './webhook-metrics';
 
 @Module({
-  imports: [BanksModule, TransactionsModule],
+  imports: [BanksModule, TransactionsModule, IntakeModule],
   controllers: [WebhooksController, WebhookEventsController],
   providers: [
-    IntakeService,
+    WebhookIntake,
     UpIntake,
     WebhookRateLimits,
     ClientRateLimitGuard,
@@ -27,6 +28,6 @@ import { WebhookMetrics } from './webhook-metrics';
     WebhookEventsService,
     WebhookReplayService,
   ],
-  exports: [IntakeService, WebhookMetrics],
+  exports: [WebhookMetrics],
 })
 export class WebhooksModule {}

@@ -105,6 +105,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/banks/{id}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A bank's statements, newest first (viewer)
+         * @description Role: `viewer` or above.
+         */
+        get: operations["StatementsController_list"];
+        put?: never;
+        /**
+         * Upload a bank statement file (operator): camt.053, camt.054, MT940, OFX or CSV
+         * @description Role: `operator` or above.
+         *
+         *     The file is the body (any content type but JSON), or the `file` field of a multipart/form-data body; up to STATEMENT_MAX_BYTES (50 MiB), read as a stream. Its entries go through the intake (`source: statement`) and are matched like any transaction. The same file again answers 200 with the stored answer; a file that cannot be read is a 400 naming the line or element, and nothing of it is stored.
+         */
+        post: operations["StatementsController_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/banks/{id}/csv-mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save the bank's CSV mapping (operator)
+         * @description Role: `operator` or above.
+         */
+        put: operations["StatementsController_putMapping"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/banks/{id}/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per day: statement entries against webhooks and the pull (viewer)
+         * @description Role: `viewer` or above.
+         *
+         *     `only_in_statement` are missed webhooks.
+         */
+        get: operations["StatementsController_coverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/statements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One statement with a page of its entries and what each became (viewer)
+         * @description Role: `viewer` or above.
+         */
+        get: operations["StatementsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1123,6 +1211,298 @@ export interface components {
             /** @example the transaction was FAILED: back in the queue with a fresh set of attempts */
             detail: string;
         };
+        GapDto: {
+            /**
+             * @description the previous statement's closing balance
+             * @example 1500.00
+             */
+            expected_opening: string;
+            /** Format: uuid */
+            previous_statement_id: string;
+        };
+        StatementSummaryDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example NL77ABNA0574908765 */
+            account: string | null;
+            /** @example EUR */
+            currency: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            period_start: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            period_end: string | null;
+            /** @example 1500.00 */
+            opening_balance: string | null;
+            /** @example 1720.50 */
+            closing_balance: string | null;
+            /** @example 12 */
+            entries_count: number;
+            /**
+             * @description entries stored as new transactions
+             * @example 3
+             */
+            new_count: number;
+            /**
+             * @description entries that were already stored transactions
+             * @example 9
+             */
+            known_count: number;
+            /**
+             * @description opening + entries = closing; null when the file states no opening and closing pair
+             * @enum {string|null}
+             */
+            balance_check: "ok" | "mismatch" | null;
+            /** @description set when this opening balance differs from the account's previous closing balance */
+            gap_before: components["schemas"]["GapDto"] | (never | null);
+        };
+        StatementUploadDto: {
+            /**
+             * Format: uuid
+             * @description the uploaded file
+             */
+            id: string;
+            /** @example acme */
+            bank_id: string;
+            /** @enum {string} */
+            format: "camt053" | "camt054" | "mt940" | "ofx" | "csv";
+            /** @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 */
+            file_sha256: string;
+            statements: components["schemas"]["StatementSummaryDto"][];
+        };
+        DirectionColumnDto: {
+            /** @example Af Bij */
+            column: string | number;
+            /**
+             * @example [
+             *       "Af",
+             *       "D"
+             *     ]
+             */
+            debit_values: string[];
+        };
+        CsvColumnsDto: {
+            /** @example Date */
+            date: string | number;
+            /** @description signed amount */
+            amount?: string | number;
+            credit?: string | number;
+            debit?: string | number;
+            direction?: components["schemas"]["DirectionColumnDto"];
+            currency?: string | number;
+            account?: string | number;
+            reference?: string | number;
+            description?: string | number;
+            counterparty?: string | number;
+            counterparty_account?: string | number;
+            external_id?: string | number;
+        };
+        CsvMappingDto: {
+            /** @example ; */
+            delimiter: string;
+            /** @enum {string} */
+            decimal_separator: "." | ",";
+            /** @enum {string} */
+            encoding: "utf-8" | "iso-8859-1" | "windows-1252";
+            /**
+             * @description YYYY, YY, MM, DD and separators
+             * @example DD.MM.YYYY
+             */
+            date_format: string;
+            header: boolean;
+            /**
+             * @description rows before the header or the first entry
+             * @example 0
+             */
+            skip_rows: number;
+            /**
+             * @description rows after the last entry
+             * @default 0
+             */
+            skip_footer_rows: number;
+            /**
+             * @description the currency of every row when no column names it
+             * @example EUR
+             */
+            currency?: string;
+            columns: components["schemas"]["CsvColumnsDto"];
+        };
+        StatementListItemDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example NL77ABNA0574908765 */
+            account: string | null;
+            /** @example EUR */
+            currency: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            period_start: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            period_end: string | null;
+            /** @example 1500.00 */
+            opening_balance: string | null;
+            /** @example 1720.50 */
+            closing_balance: string | null;
+            /** @example 12 */
+            entries_count: number;
+            /**
+             * @description entries stored as new transactions
+             * @example 3
+             */
+            new_count: number;
+            /**
+             * @description entries that were already stored transactions
+             * @example 9
+             */
+            known_count: number;
+            /**
+             * @description opening + entries = closing; null when the file states no opening and closing pair
+             * @enum {string|null}
+             */
+            balance_check: "ok" | "mismatch" | null;
+            /** @description set when this opening balance differs from the account's previous closing balance */
+            gap_before: components["schemas"]["GapDto"] | (never | null);
+            /** Format: uuid */
+            file_id: string;
+            /** @example acme */
+            bank_id: string;
+            /** @enum {string} */
+            format: "camt053" | "camt054" | "mt940" | "ofx" | "csv";
+            /** @example 2026-03-02T08:00:00.000Z */
+            created_at: string;
+        };
+        StatementListDto: {
+            data: components["schemas"]["StatementListItemDto"][];
+            next_cursor: string | null;
+        };
+        CoverageDayDto: {
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            date: string;
+            /**
+             * @description entries of statements (a transaction once)
+             * @example 12
+             */
+            statement_entries: number;
+            /** @example 10 */
+            received_by_webhook: number;
+            /** @example 1 */
+            found_by_pull: number;
+            /**
+             * @description missed webhooks: only a statement had them
+             * @example 1
+             */
+            only_in_statement: number;
+            /**
+             * @description on days a statement covers: in no statement
+             * @example 0
+             */
+            not_in_statement: number;
+        };
+        CoverageDto: {
+            data: components["schemas"]["CoverageDayDto"][];
+        };
+        StatementEntryDto: {
+            /** @example 1 */
+            seq: number;
+            /**
+             * @description where in the file
+             * @example Ntry 1 (line 40)
+             */
+            location: string;
+            account: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            booking_date: string;
+            /** @example 754.25 */
+            amount: string;
+            /** @example EUR */
+            currency: string;
+            /** @enum {string} */
+            direction: "credit" | "debit";
+            /** @description camt RvslInd, MT940 RC/RD */
+            reversal: boolean;
+            /** @description the bank's transaction id */
+            bank_ref: string | null;
+            reference: string | null;
+            description: string | null;
+            counterparty: string | null;
+            counterparty_account: string | null;
+            /**
+             * @description stored as a new transaction, or one already stored
+             * @enum {string}
+             */
+            outcome: "new" | "known";
+            /** Format: uuid */
+            transaction_id: string | null;
+        };
+        StatementDetailDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example NL77ABNA0574908765 */
+            account: string | null;
+            /** @example EUR */
+            currency: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-01
+             */
+            period_start: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            period_end: string | null;
+            /** @example 1500.00 */
+            opening_balance: string | null;
+            /** @example 1720.50 */
+            closing_balance: string | null;
+            /** @example 12 */
+            entries_count: number;
+            /**
+             * @description entries stored as new transactions
+             * @example 3
+             */
+            new_count: number;
+            /**
+             * @description entries that were already stored transactions
+             * @example 9
+             */
+            known_count: number;
+            /**
+             * @description opening + entries = closing; null when the file states no opening and closing pair
+             * @enum {string|null}
+             */
+            balance_check: "ok" | "mismatch" | null;
+            /** @description set when this opening balance differs from the account's previous closing balance */
+            gap_before: components["schemas"]["GapDto"] | (never | null);
+            /** Format: uuid */
+            file_id: string;
+            /** @example acme */
+            bank_id: string;
+            /** @enum {string} */
+            format: "camt053" | "camt054" | "mt940" | "ofx" | "csv";
+            /** @example 2026-03-02T08:00:00.000Z */
+            created_at: string;
+            /** @description a page of its entries, in file order */
+            entries: components["schemas"]["StatementEntryDto"][];
+            /** @description the entries' next page (?cursor=) */
+            next_cursor: string | null;
+        };
         CreateApiKeyDto: {
             /** @example reconciliation-bot */
             name: string;
@@ -1302,7 +1682,7 @@ export interface components {
             /** @description The bank's unprocessed text (Up's rawText); searched for invoice numbers last */
             raw_text: string | null;
             /** @enum {string} */
-            source: "webhook" | "pull";
+            source: "webhook" | "pull" | "statement";
             /** @enum {string} */
             status: "PENDING" | "PROCESSED" | "FAILED" | "VOIDED";
             /** @example null */
@@ -1430,7 +1810,7 @@ export interface components {
              *       "invoice.paid"
              *     ]
              */
-            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off")[];
+            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off" | "bank.webhooks_missed")[];
             /** @example Ledger sync */
             description?: string;
         };
@@ -1438,7 +1818,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off")[];
+            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off" | "bank.webhooks_missed")[];
             description: string | null;
             enabled: boolean;
             /** @description Secrets currently signing (2 during a rotation overlap) */
@@ -1454,7 +1834,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off")[];
+            events: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off" | "bank.webhooks_missed")[];
             description: string | null;
             enabled: boolean;
             /** @description Secrets currently signing (2 during a rotation overlap) */
@@ -1470,7 +1850,7 @@ export interface components {
         };
         UpdateSubscriptionDto: {
             url?: string;
-            events?: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off")[];
+            events?: ("transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off" | "bank.webhooks_missed")[];
             enabled?: boolean;
             description?: string;
         };
@@ -1497,7 +1877,7 @@ export interface components {
              */
             event_id: string;
             /** @enum {string} */
-            event_type: "transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off";
+            event_type: "transaction.received" | "transaction.processed" | "transaction.failed" | "invoice.partially_paid" | "invoice.paid" | "reconciliation.exception" | "reconciliation.suggested" | "reconciliation.run_finished" | "invoice.written_off" | "bank.webhooks_missed";
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
             attempts: number;
@@ -2675,6 +3055,558 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "Unprocessable Content",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StatementsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's next_cursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementListDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "bank acme does not exist",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StatementsController_upload: {
+        parameters: {
+            query?: {
+                /** @description detected from the file when left out */
+                format?: "camt053" | "camt054" | "mt940" | "ofx" | "csv";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description the statement file, or multipart/form-data with the field `file` */
+        requestBody: {
+            content: {
+                "application/xml": string;
+                "text/plain": string;
+                "text/csv": string;
+                "application/octet-stream": string;
+                "multipart/form-data": string;
+            };
+        };
+        responses: {
+            /** @description this file was stored before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementUploadDto"];
+                };
+            };
+            /** @description stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementUploadDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "bank acme does not exist",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over STATEMENT_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/body-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than this service accepts (MAX_BODY_BYTES)",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StatementsController_putMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CsvMappingDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvMappingDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "bank acme does not exist",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StatementsController_coverage: {
+        parameters: {
+            query: {
+                /** @description first day (booking date, UTC) */
+                from: string;
+                /** @description last day, included (at most 366 days) */
+                to: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverageDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "bank acme does not exist",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StatementsController_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the previous page's next_cursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementDetailDto"];
+                };
+            };
+            /** @description Invalid input; `errors` lists each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-error",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid; see errors",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 500"
+                     *         }
+                     *       ],
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid staff API key (`Authorization: Bearer <key>`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The API key is not valid or has been revoked",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role may not call this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "This action needs the admin role; the key has viewer",
+                     *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "resource 0b7e5b2c-6f0a-4d51-9a43-2c8e1f6d7a90 does not exist",
                      *       "correlation_id": "3f6c1a52-8d0e-4b7a-9c21-5e4d7b9a0f18"
                      *     }
                      */

@@ -1,4 +1,4 @@
-import { normalizeSeedTransaction } from '../../webhooks/webhook-payload';
+import { normalizeSeedTransaction } from '../../intake/normalized-transaction';
 import { BankApiError, normalizeUpTransaction } from '../up-client';
 import type { ParsedPage, PulledPage } from './pull-types';
 

@@ -1,4 +1,4 @@
-import type { NormalizedTransaction } from '../../webhooks/webhook-payload';
+import type { NormalizedTransaction } from '../../intake/normalized-transaction';
 
 /** The bank API a pull reads: the `api` of a partner bank. */
 export interface PullApi {

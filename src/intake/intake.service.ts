@@ -2,19 +2,32 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { GroupCommitter, ItemFailure } from '../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { LoadGauge } from '../common/load-gauge';
 import { ProblemException, validationProblem } from '../common/problem';
 import { Wakeups } from '../database/wakeups';
 import type { TransactionSource } from '../transactions/transaction.entity';
-import type { Delivery, IntakeOutcome } from './delivery';
-import { UpIntake } from './up-intake';
-import { normalizeSeedTransaction, type NormalizedTransaction } from './webhook-payload';
+import type { NormalizedTransaction } from './normalized-transaction';
+import { STATEMENT_INTAKE_REST_SQL, STATEMENT_INTAKE_SQL } from './statement-intake.sql';
 
-/** One event with its transaction, as written by the batched intake statement. */
+/** What storing an item came to; the webhooks' idempotency interceptor turns it into the answer. */
+export interface IntakeOutcome {
+  /** false: the event id was already stored (a replay, or a conflicting reuse of the id). */
+  stored: boolean;
+  /** For a replay: whether the stored body has the same bytes. */
+  sameBody: boolean;
+  /** The transaction row was inserted (or, for a pulled Up transaction, settled) by this event. */
+  transactionWritten: boolean;
+  eventId: string;
+  externalTransactionId: string | null;
+}
+
+/**
+ * One event with its transaction, as written by the batched intake statement. Every source
+ * (webhooks, the scheduled pull, statements) hands its rows to the intake as these.
+ */
 export interface IntakeItem {
   bankId: string;
   eventId: string;
@@ -184,41 +197,38 @@ export class IntakeService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly wakeups: Wakeups,
-    @Inject(UpIntake) private readonly up: UpIntake,
-    private readonly gauge: LoadGauge,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Stores a verified delivery; resolves only once it is committed. Not `async`, like `submit`:
-   * on the intake's hot path every promise layer is work per delivery.
+   * Stores one item; resolves only once it is committed. Not `async`: on the intake's hot path
+   * every promise layer is work per delivery.
    */
-  accept(delivery: Delivery): Promise<IntakeOutcome> {
-    this.gauge.delivered();
-    if (delivery.bank.signature.scheme === 'up') return this.up.accept(delivery).then(this.stored);
-    const normalized = normalizeSeedTransaction(delivery.body);
-    if (!normalized.ok) return Promise.reject(validationProblem(normalized.errors));
-    return this.submit({
-      bankId: delivery.bank.id,
-      eventId: delivery.eventId,
-      eventType: null,
-      body: delivery.rawBody,
-      headers: delivery.headers,
-      tx: normalized.tx,
-      source: 'webhook',
-      bankStatus: null,
-      rawText: null,
-      status: 'PENDING',
-    });
-  }
-
-  /** The shared write path, also used by the scheduled pull. */
   submit(item: IntakeItem): Promise<IntakeOutcome> {
-    return this.committer.submit(item).then(this.stored);
+    return this.committer.submit(item).then(this.notifyStored);
   }
 
-  /** Wakes the worker for a newly stored transaction. */
-  private readonly stored = (outcome: IntakeOutcome): IntakeOutcome => {
+  /**
+   * A statement file's staged entries, set-based, inside the upload's transaction (`manager`):
+   * a file of 200 000 entries is a few statements, not 200 000 trips through the group commit
+   * that webhooks share (which would hold their deliveries up). Call `wakeWorker` after the
+   * commit.
+   */
+  async storeStatementEntries(manager: EntityManager, fileId: string): Promise<void> {
+    // The rows were staged in this transaction: without fresh statistics the planner takes
+    // them for a handful and joins them by nested loops (20 000 entries took over 30 s).
+    await manager.query(`ANALYZE statement_entries, statements`);
+    await manager.query(STATEMENT_INTAKE_SQL, [fileId]);
+    await manager.query(STATEMENT_INTAKE_REST_SQL, [fileId]);
+  }
+
+  /** Wakes the processing worker, after a commit that stored transactions. */
+  wakeWorker(): void {
+    this.wakeups.transactions.notify();
+  }
+
+  /** Wakes the worker for a newly stored transaction (also for rows a source wrote itself). */
+  readonly notifyStored = (outcome: IntakeOutcome): IntakeOutcome => {
     if (outcome.stored) this.wakeups.transactions.notify();
     return outcome;
   };

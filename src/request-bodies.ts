@@ -1,5 +1,5 @@
 import { json, type NextFunction, type RequestHandler, type Response, urlencoded } from 'express';
-import { type BodyRequest, isPlainWebhookBody, readWebhookBody } from '../webhooks/webhook-body';
+import { type BodyRequest, isPlainWebhookBody, readWebhookBody } from './webhooks/webhook-body';
 
 /** Keeps the bytes body-parser read, as Nest's `rawBody: true` does (the signature guard's). */
 function keepRawBody(req: BodyRequest, _res: Response, bytes: Buffer): void {

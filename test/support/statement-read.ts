@@ -1,0 +1,31 @@
+import type { CsvMapping } from '../../src/statements/parsers/csv';
+import type { ParsedEntry, StatementTotals } from '../../src/statements/parsers/statement-events';
+import { readStatementFile } from '../../src/statements/parsers/statement-file';
+
+/** A statement file read whole, for tests: every statement with its entries. */
+async function* chunks(bytes: Buffer, size = 97): AsyncGenerator<Buffer> {
+  // Small, odd-sized chunks: every parser must carry tokens, lines and characters across them.
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+interface Read {
+  format: string;
+  statements: Array<{ totals: StatementTotals; entries: ParsedEntry[] }>;
+}
+
+export async function read(
+  bytes: Buffer | string,
+  format: Parameters<typeof readStatementFile>[1] = null,
+  mapping: CsvMapping | null = null,
+): Promise<Read> {
+  const buf = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  const file = await readStatementFile(chunks(buf), format, mapping);
+  const statements: Read['statements'] = [];
+  let current: ParsedEntry[] = [];
+  for await (const e of file.events) {
+    if (e.kind === 'begin') current = [];
+    else if (e.kind === 'entry') current.push(e.entry);
+    else statements.push({ totals: e.totals, entries: current });
+  }
+  return { format: file.format, statements };
+}

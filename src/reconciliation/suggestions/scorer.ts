@@ -156,9 +156,10 @@ function credits(input: SuggestInput): Suggestion[] {
   const pointedTo = input.invoices.filter((i) => named.has(i.id) || referenced.has(i.id));
   const noReference = otherReference(tx, pointedTo);
 
+  const partyOf = new Map(open.map((invoice) => [invoice.id, partyEvidence(tx, [invoice])]));
   for (const invoice of open) {
     const finding = referenced.get(invoice.id);
-    const party = partyEvidence(tx, [invoice]);
+    const party = partyOf.get(invoice.id)!;
     if (finding) {
       const kind = finding.kind === 'exact' ? 'named' : 'near_reference';
       out.push(single(input, invoice, kind, referenceEvidence(finding, invoice), party));
@@ -168,7 +169,7 @@ function credits(input: SuggestInput): Suggestion[] {
   }
 
   // Several invoices of one party, no reference: sets whose outstanding amounts sum exactly.
-  for (const group of partyGroups(tx, open)) {
+  for (const group of partyGroups(open, partyOf)) {
     const items = group
       .slice(0, MAX_PARTY_INVOICES)
       .map((i) => ({ id: i.id, minor: toMinor(i.outstanding, tx.currency) }));
@@ -445,10 +446,13 @@ function partyEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice
 }
 
 /** Open invoices of the payer, grouped by customer, oldest first (what a customer pays first). */
-function partyGroups(tx: SuggestTransaction, open: readonly SuggestInvoice[]): SuggestInvoice[][] {
+function partyGroups(
+  open: readonly SuggestInvoice[],
+  partyOf: ReadonlyMap<string, PartyFinding>,
+): SuggestInvoice[][] {
   const groups = new Map<string, SuggestInvoice[]>();
   for (const invoice of open) {
-    if (!partyEvidence(tx, [invoice]).match) continue;
+    if (!partyOf.get(invoice.id)!.match) continue;
     const key = partyKey(invoice.customer) ?? '';
     const group = groups.get(key) ?? [];
     group.push(invoice);

@@ -231,6 +231,18 @@ describe('suggestions', () => {
     expect(early[0].score).toBeLessThan(onTime[0].score);
   });
 
+  it('says "1 day", not "1 days"', () => {
+    const at = (iso: string) =>
+      run({
+        tx: tx({ texts: ['INV-1002'], occurredAt: new Date(iso) }),
+        invoices: [invoice('INV-1001')],
+      })[0].evidence.date.detail;
+    expect(at('2026-10-30T12:00:00Z')).toBe('paid 1 day before INV-1001 was created');
+    expect(at('2026-11-24T00:00:00Z')).toBe('paid 1 day before the due date of INV-1001');
+    expect(at('2026-11-26T00:00:00Z')).toBe('paid 1 day after the due date of INV-1001');
+    expect(at('2026-11-25T00:00:00Z')).toBe('paid on the due date of INV-1001');
+  });
+
   it('never proposes an invoice a person took this transaction away from', () => {
     const input = { tx: tx({ texts: ['INV-1001'] }), invoices: [invoice('INV-1001')] };
     expect(run(input)).toHaveLength(1);

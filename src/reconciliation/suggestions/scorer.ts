@@ -475,7 +475,7 @@ function dateEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice[
     return scored(
       LLR.date.beforeInvoice,
       0,
-      `paid ${days} days before ${oldest.number} was created`,
+      `paid ${dayCount(days)} before ${oldest.number} was created`,
     );
   }
   if (oldest.dueDate) {
@@ -486,15 +486,19 @@ function dateEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice[
         days === 0
           ? 'on the due date'
           : days < 0
-            ? `${-days} days before the due date`
-            : `${days} days after the due date`;
+            ? `${dayCount(-days)} before the due date`
+            : `${dayCount(days)} after the due date`;
       return scored(LLR.date.nearDue, 1, `paid ${when} of ${oldest.number}`);
     }
   }
   const age = Math.floor((paid - issued) / DAY_MS);
   if (age > 180)
-    return scored(LLR.date.stale, 0.2, `paid ${age} days after ${oldest.number} was created`);
-  return scored(0, 0.6, `paid ${Math.max(age, 0)} days after ${oldest.number} was created`);
+    return scored(LLR.date.stale, 0.2, `paid ${dayCount(age)} after ${oldest.number} was created`);
+  return scored(0, 0.6, `paid ${dayCount(Math.max(age, 0))} after ${oldest.number} was created`);
+}
+
+function dayCount(days: number): string {
+  return days === 1 ? '1 day' : `${days} days`;
 }
 
 function currencyEvidence(currency: string): FactorEvidence {

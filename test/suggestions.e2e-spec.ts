@@ -14,6 +14,7 @@ describe('suggestions, write-offs and refunds', () => {
     fields: {
       reference?: string | null;
       counterparty?: string | null;
+      account?: string | null;
       currency?: string;
       direction?: 'credit' | 'debit';
     } = {},
@@ -21,8 +22,9 @@ describe('suggestions, write-offs and refunds', () => {
     const [row] = await query<{ id: string }>(
       t.databaseUrl,
       `INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
-                                 reference, counterparty, status, unallocated_amount, processed_at)
-       VALUES ('default', $1, $2, $3, $4, now(), $5, $6, 'PROCESSED', $2, now()) RETURNING id`,
+                                 reference, counterparty, counterparty_account, status,
+                                 unallocated_amount, processed_at)
+       VALUES ('default', $1, $2, $3, $4, now(), $5, $6, $7, 'PROCESSED', $2, now()) RETURNING id`,
       [
         `txn_${randomUUID()}`,
         amount,
@@ -30,6 +32,7 @@ describe('suggestions, write-offs and refunds', () => {
         fields.direction ?? 'credit',
         fields.reference ?? null,
         fields.counterparty ?? null,
+        fields.account ?? null,
       ],
     );
     return row.id;
@@ -324,6 +327,33 @@ describe('suggestions, write-offs and refunds', () => {
       amount_outstanding: '200.00',
     });
     await t.request('DELETE', `/reconcile/write-off-rules/${rule.body.id}`, { headers: operator });
+  });
+
+  it('learns the account of a confirmed payment, and knows the payer by it later', async () => {
+    const accounts = async () =>
+      query<{ customer_key: string; account: string }>(
+        t.databaseUrl,
+        `SELECT customer_key, account FROM party_accounts WHERE customer_key = 'cogswell cogs'`,
+      );
+    await invoice('CSW-1', '10.00', 'Cogswell Cogs');
+    await tx('10.00', { reference: 'CSW-1' }); // no account: nothing to learn
+    await run();
+    expect(await accounts()).toEqual([]);
+    await invoice('CSW-2', '20.00', 'Cogswell Cogs');
+    await tx('20.00', { reference: 'CSW-2', account: 'DE44500105175407324931' }); // stored compact by the intake
+    await run();
+    expect(await accounts()).toEqual([
+      { customer_key: 'cogswell cogs', account: 'DE44500105175407324931' },
+    ]);
+    const inv = await invoice('CSW-3', '35.00', 'Cogswell Cogs');
+    const id = await tx('35.00', { account: 'DE44500105175407324931', counterparty: 'G. Jetson' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s).toMatchObject({ kind: 'amount', invoices: [{ invoice_id: inv }] });
+    expect(s.evidence.party).toEqual({
+      score: 1,
+      detail: 'account …4931 paid Cogswell Cogs before',
+    });
   });
 
   it('finds one transfer paying several invoices of one customer', async () => {

@@ -43,7 +43,7 @@ export async function openLedger(
 ): Promise<MatchLedger> {
   const txs = await m.query<LockedTransaction[]>(
     `SELECT id, amount, unallocated_amount, currency, direction, status, bank_status,
-            reference, description, raw_text, match_status, counterparty
+            reference, description, raw_text, match_status, counterparty, counterparty_account
        FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [transactionIds],
   );
@@ -220,7 +220,7 @@ export async function writeLedger(
       ],
     );
   }
-  await learnAccounts(m, allocations, context.actor);
+  await learnAccounts(m, ledger, allocations, context.actor);
   await writeWriteOffs(m, ledger);
   for (const reversal of ledger.reversals) {
     await m.query(
@@ -291,11 +291,15 @@ export async function writeLedger(
  */
 async function learnAccounts(
   m: EntityManager,
+  ledger: MatchLedger,
   allocations: MatchLedger['newAllocations'],
   actor: Actor,
 ): Promise<void> {
+  // Most payments carry no account: then there is nothing to learn and no statement to send.
   const confirmed = allocations.filter(
-    (a) => a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME,
+    (a) =>
+      (a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME) &&
+      !!ledger.transaction(a.transactionId)?.counterparty_account,
   );
   if (confirmed.length === 0) return;
   await m.query(

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { GENERATE_SQL, RESET_SQL } from './reconcile-data';
 import {
   BENCH_ADMIN_KEY,
   BENCH_ROOT,
@@ -190,28 +191,8 @@ async function exportBench(s: Service) {
 // ---------------------------------------------------------------------------------------------
 // 2. Audit write overhead on a run
 
-const RESET_SQL = `TRUNCATE write_offs, suggestions, suggestion_declines, party_accounts,
-  invoice_near_keys, transaction_matches, transaction_exceptions, reconciliation_runs,
-  invoices, transactions, webhook_events`;
-
-// As the reconcile part of bench/run.ts: n invoices, n transactions naming one each, 9 in 10
-// paying it exactly and 1 in 10 half.
-const GENERATE_SQL = [
-  `INSERT INTO invoices (invoice_number, normalized_number, customer, currency, amount_due)
-   SELECT 'INV-' || lpad(g::text, 7, '0'), 'inv' || lpad(g::text, 7, '0'),
-          'Customer ' || (g % 1000), 'NGN', 5000 + (g % 100) * 10
-     FROM generate_series(1, $1::int) AS g`,
-  `INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
-                             reference, description, counterparty, source, status,
-                             unallocated_amount, processed_at, created_at, updated_at)
-   SELECT 'default', 'rb-' || g, a, 'NGN', 'credit', timestamptz '2026-02-27 12:00:00Z',
-          'INV-' || lpad(g::text, 7, '0'), 'Payment', 'Customer ' || (g % 1000), 'webhook',
-          'PROCESSED', a, now(), timestamptz '2026-03-01 00:00:00Z' + g * interval '1 millisecond',
-          now()
-     FROM generate_series(1, $1::int) AS g,
-          LATERAL (SELECT CASE WHEN g % 10 = 0 THEN (5000 + (g % 100) * 10) / 2.0
-                               ELSE 5000 + (g % 100) * 10 END AS a) AS amt`,
-];
+// The reconcile part's data (bench/reconcile-data.ts): n invoices, n transactions naming one
+// each, 9 in 10 paying it exactly and 1 in 10 half.
 
 async function prepareRun(s: Service): Promise<void> {
   await s.db.query(RESET_SQL);

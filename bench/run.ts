@@ -14,6 +14,7 @@
  * `--part=latency`: time to money instead (bench/latency.ts: webhook → invoice.paid by rate).
  * `--part=quality`: matching quality on a labelled corpus instead (bench/quality.ts).
  * `--part=audit`: CSV export against COPY, and the audit write's cost on a run (bench/audit.ts).
+ * `--part=suggest-speed`: suggestions against the exact-rule run of the same size (bench/suggest-speed.ts).
  * `--part=statements`: statement import against COPY, and webhooks during an import (bench/statements.ts).
  *
  * Options: --quick, --sizes=10000,100000 (reconcile sizes), --seconds=N (ingest phase length),
@@ -28,6 +29,7 @@ import { killAll } from './processes';
 import { qualityBench } from './quality';
 import { option } from './settings';
 import { statementsBench } from './statements';
+import { suggestSpeedBench } from './suggest-speed';
 import { throughputBench } from './throughput';
 
 // Each part lives in its own file; this file only picks one (bench/throughput.ts is the default).
@@ -38,6 +40,7 @@ function main(): Promise<void> {
   if (option('part') === 'console') return consoleBench();
   if (option('part') === 'bus') return busBench();
   if (option('part') === 'audit') return auditBench();
+  if (option('part') === 'suggest-speed') return suggestSpeedBench();
   return throughputBench();
 }
 

@@ -48,7 +48,8 @@ import { Fire, fire, measure, warmUp, measured, logFire, mergeRounds } from './f
 import { startLimitServer, startService, stop, stopOrphanPostgres, withDb } from './processes';
 import { countLost, settle, drainBacklog, newestProfile, table, ratio, ingestOnly } from './ingest';
 import { PgbenchRow, pgLimit, createBenchTables } from './limits';
-import { RESET_SQL, reconcile } from './reconcile';
+import { reconcile } from './reconcile';
+import { RESET_SQL } from './reconcile-data';
 
 export async function throughputBench(): Promise<void> {
   const started = performance.now();

@@ -14,6 +14,7 @@ describe('suggestions, write-offs and refunds', () => {
     fields: {
       reference?: string | null;
       counterparty?: string | null;
+      account?: string | null;
       currency?: string;
       direction?: 'credit' | 'debit';
     } = {},
@@ -21,8 +22,9 @@ describe('suggestions, write-offs and refunds', () => {
     const [row] = await query<{ id: string }>(
       t.databaseUrl,
       `INSERT INTO transactions (bank_id, external_id, amount, currency, direction, occurred_at,
-                                 reference, counterparty, status, unallocated_amount, processed_at)
-       VALUES ('default', $1, $2, $3, $4, now(), $5, $6, 'PROCESSED', $2, now()) RETURNING id`,
+                                 reference, counterparty, counterparty_account, status,
+                                 unallocated_amount, processed_at)
+       VALUES ('default', $1, $2, $3, $4, now(), $5, $6, $7, 'PROCESSED', $2, now()) RETURNING id`,
       [
         `txn_${randomUUID()}`,
         amount,
@@ -30,6 +32,7 @@ describe('suggestions, write-offs and refunds', () => {
         fields.direction ?? 'credit',
         fields.reference ?? null,
         fields.counterparty ?? null,
+        fields.account ?? null,
       ],
     );
     return row.id;
@@ -94,6 +97,33 @@ describe('suggestions, write-offs and refunds', () => {
       /^suggestion [0-9a-f-]{36} \(near_reference, score 0\.9\d\d\), applied automatically$/,
     );
     expect(await reasonOf(id)).toBeNull();
+  });
+
+  it('applies one of two sure payments of the same invoice, and leaves the other to a person', async () => {
+    const inv = await invoice('DUP-3001', '45.00', 'Massive Dynamic');
+    const first = await tx('45.00', { reference: 'DUP-3OO1', counterparty: 'Massive Dynamic' });
+    const second = await tx('45.00', { reference: 'DUP-3O01', counterparty: 'Massive Dynamic' });
+    await run();
+    const paid = await eventually(async () => {
+      const i = await getInvoice(inv);
+      return i.status === 'paid' ? i : undefined;
+    });
+    expect(paid.allocations).toHaveLength(1);
+    const winner = paid.allocations[0].transaction_id as string;
+    expect([first, second]).toContain(winner);
+    const loser = winner === first ? second : first;
+    // Its suggestion named an invoice that is paid now: computed again, nothing left to offer.
+    await eventually(async () => {
+      const [e] = await query<{ suggested_at: Date | null }>(
+        t.databaseUrl,
+        'SELECT suggested_at FROM transaction_exceptions WHERE transaction_id = $1',
+        [loser],
+      );
+      return e?.suggested_at ? e : undefined;
+    });
+    expect(await reasonOf(loser)).toBe('unknown_invoice');
+    expect((await suggestions(loser)).body.data).toEqual([]);
+    expect((await getInvoice(inv)).allocations).toHaveLength(1);
   });
 
   it('suggests the payer’s invoice with that amount; an operator accepts it as shown', async () => {
@@ -186,6 +216,144 @@ describe('suggestions, write-offs and refunds', () => {
       json: {},
     });
     expect(missing.status).toBe(400);
+  });
+
+  it('ranks the named invoice the payer paid exactly above the other it names (party by name)', async () => {
+    const other = await invoice('NMD-1', '300.00', 'Tyrell Corporation');
+    const meant = await invoice('NMD-2', '125.00', 'Tyrell Corporation');
+    const id = await tx('125.00', { reference: 'NMD-1 NMD-2', counterparty: 'TYRELL CORP' });
+    await run();
+    // Two open invoices named, the amount is neither's total: the exact rules leave it.
+    expect(await reasonOf(id)).toBe('ambiguous');
+    const [best, second] = (await suggestions(id)).body.data;
+    expect(best).toMatchObject({
+      kind: 'named',
+      invoices: [{ invoice_id: meant, invoice_number: 'NMD-2', amount: '125.00' }],
+      write_off: null,
+      reversal_of: null,
+    });
+    expect(best.evidence.reference).toEqual({ score: 1, detail: 'names NMD-2' });
+    expect(best.evidence.amount.detail).toBe('pays the outstanding 125.00 EUR exactly');
+    expect(best.evidence.party).toEqual({
+      score: 1,
+      detail: 'payer "TYRELL CORP" is Tyrell Corporation',
+    });
+    expect(second).toMatchObject({
+      kind: 'named',
+      invoices: [{ invoice_id: other, invoice_number: 'NMD-1', amount: '125.00' }],
+    });
+    expect(second.evidence.amount.detail).toBe('pays 125.00 of the outstanding 300.00 EUR');
+    expect(second.score).toBeLessThan(best.score);
+    // A close second (above 0.5): the system leaves the choice to a person.
+    expect(second.score).toBeGreaterThan(0.5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getInvoice(meant)).status).toBe('pending');
+
+    const accepted = await t.request('POST', `/reconcile/suggestions/${best.id}/accept`, {
+      headers: operator,
+    });
+    expect(accepted.status).toBe(200);
+    expect(await getInvoice(meant)).toMatchObject({ status: 'paid', amount_paid: '125.00' });
+    expect(await getInvoice(other)).toMatchObject({ status: 'pending', amount_paid: '0.00' });
+    expect(await reasonOf(id)).toBeNull();
+  });
+
+  it('pays a near reference short by a bank fee with a write-off, as accepted', async () => {
+    const rule = await t.request('POST', '/reconcile/write-off-rules', {
+      headers: operator,
+      json: { name: 'Small fees', currency: 'EUR', max_amount: '3.00', reason: 'bank_fee' },
+    });
+    expect(rule.status).toBe(201);
+    const inv = await invoice('NRW-4821', '200.00', 'Oscorp');
+    // Two digits swapped, 2.00 short, no payer name: a suggestion, not sure enough to apply.
+    const id = await tx('198.00', { reference: 'NRW-4812' });
+    await run();
+    expect(await reasonOf(id)).toBe('unknown_invoice');
+    const [s] = (await suggestions(id)).body.data;
+    expect(s).toMatchObject({
+      kind: 'near_reference',
+      invoices: [{ invoice_id: inv, invoice_number: 'NRW-4821', amount: '198.00' }],
+      write_off: { amount: '2.00', reason: 'bank_fee' },
+      reversal_of: null,
+    });
+    expect(s.evidence.reference.detail).toBe('"nrw4812" is one slip from NRW-4821');
+    expect(s.evidence.amount.detail).toBe(
+      'short of the outstanding 200.00 by 2.00 EUR, within write-off rule "Small fees" (bank_fee)',
+    );
+    expect(s.score).toBeGreaterThan(0.5);
+    expect(s.score).toBeLessThan(0.95);
+
+    const accepted = await t.request('POST', `/reconcile/suggestions/${s.id}/accept`, {
+      headers: operator,
+    });
+    expect(accepted.status).toBe(200);
+    const paid = await getInvoice(inv);
+    expect(paid).toMatchObject({
+      status: 'paid',
+      amount_paid: '198.00',
+      amount_written_off: '2.00',
+      amount_outstanding: '0.00',
+    });
+    expect(paid.allocations).toHaveLength(1);
+    expect(paid.allocations[0]).toMatchObject({
+      transaction_id: id,
+      rule: 'suggestion',
+      created_by: 'ops-alice',
+    });
+    const [w] = await query<{ match_id: string; rule_id: string; amount: string }>(
+      t.databaseUrl,
+      `SELECT match_id, rule_id, amount::text FROM write_offs WHERE invoice_id = $1`,
+      [inv],
+    );
+    expect(w).toMatchObject({
+      match_id: paid.allocations[0].id,
+      rule_id: rule.body.id,
+      amount: '2.0000',
+    });
+    const written = await events('invoice.written_off');
+    expect(written.map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ invoice_id: inv, amount: '2.00', reason: 'bank_fee' }),
+    );
+
+    // Reversing the allocation reverses its write-off.
+    const reversed = await t.request('DELETE', `/reconcile/matches/${paid.allocations[0].id}`, {
+      headers: operator,
+      json: { reason: 'not this invoice' },
+    });
+    expect(reversed.status).toBe(200);
+    expect(await getInvoice(inv)).toMatchObject({
+      status: 'pending',
+      amount_written_off: '0.00',
+      amount_outstanding: '200.00',
+    });
+    await t.request('DELETE', `/reconcile/write-off-rules/${rule.body.id}`, { headers: operator });
+  });
+
+  it('learns the account of a confirmed payment, and knows the payer by it later', async () => {
+    const accounts = async () =>
+      query<{ customer_key: string; account: string }>(
+        t.databaseUrl,
+        `SELECT customer_key, account FROM party_accounts WHERE customer_key = 'cogswell cogs'`,
+      );
+    await invoice('CSW-1', '10.00', 'Cogswell Cogs');
+    await tx('10.00', { reference: 'CSW-1' }); // no account: nothing to learn
+    await run();
+    expect(await accounts()).toEqual([]);
+    await invoice('CSW-2', '20.00', 'Cogswell Cogs');
+    await tx('20.00', { reference: 'CSW-2', account: 'DE44500105175407324931' }); // stored compact by the intake
+    await run();
+    expect(await accounts()).toEqual([
+      { customer_key: 'cogswell cogs', account: 'DE44500105175407324931' },
+    ]);
+    const inv = await invoice('CSW-3', '35.00', 'Cogswell Cogs');
+    const id = await tx('35.00', { account: 'DE44500105175407324931', counterparty: 'G. Jetson' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s).toMatchObject({ kind: 'amount', invoices: [{ invoice_id: inv }] });
+    expect(s.evidence.party).toEqual({
+      score: 1,
+      detail: 'account …4931 paid Cogswell Cogs before',
+    });
   });
 
   it('finds one transfer paying several invoices of one customer', async () => {

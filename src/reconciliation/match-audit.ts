@@ -18,7 +18,8 @@ export interface AppliedSuggestion {
 export interface AuditContext {
   actor: AuditActor;
   runId: string | null;
-  suggestion?: AppliedSuggestion;
+  /** The suggestion each allocation applies, by allocation id (one unit may apply several). */
+  suggestions?: ReadonlyMap<string, AppliedSuggestion>;
 }
 
 const SYSTEM: AuditActor = { name: SYSTEM_ACTOR_NAME, keyId: null };
@@ -43,11 +44,12 @@ export function ledgerAuditEntries(ledger: MatchLedger, context: AuditContext): 
       run_id: context.runId,
       note: a.note,
     };
-    if (a.rule === 'suggestion' && context.suggestion) {
-      data.suggestion_id = context.suggestion.id;
-      data.kind = context.suggestion.kind;
-      data.score = context.suggestion.score;
-      data.automatic = context.suggestion.automatic;
+    const applied = a.rule === 'suggestion' ? context.suggestions?.get(a.id) : undefined;
+    if (applied) {
+      data.suggestion_id = applied.id;
+      data.kind = applied.kind;
+      data.score = applied.score;
+      data.automatic = applied.automatic;
     }
     entries.push({
       actor,

@@ -7,8 +7,9 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { addMoney, compareMoney, minMoney, parseAmount, toMinor } from '../common/money';
 import { notFound, ProblemException } from '../common/problem';
-import { SYSTEM_ACTOR_NAME, type Actor } from './match-ledger';
+import { SYSTEM_ACTOR_NAME, type Actor, type MatchLedger } from './match-ledger';
 import { openLedger, writeLedger } from './match-store';
+import type { AppliedSuggestion } from './match-audit';
 import { appendAudit } from '../audit/audit-log';
 import type { WriteOffReason } from './suggestions/write-off';
 
@@ -151,73 +152,25 @@ export class MatchEngine {
    * unit of work, or answers 409 when the money moved since it was computed: the suggestion is
    * superseded, its exception is due to be computed again, the transaction's unallocated amount
    * changed, or an invoice has less outstanding than the suggestion allocates.
-   * @param auto the system applying it (AUTO_MATCH_THRESHOLD); the allocations' note says so.
    */
-  async applySuggestion(suggestionId: string, actor: Actor, auto = false): Promise<string[]> {
+  async applySuggestion(suggestionId: string, actor: Actor): Promise<string[]> {
     return this.inTransaction(async (m) => {
-      const [s] = await m.query<StoredSuggestion[]>(
-        `SELECT s.id, s.transaction_id, s.kind, s.score::text AS score, s.invoices, s.write_off,
-                s.reversal_of, s.basis_unallocated, s.superseded_at, e.suggested_at,
-                r.transaction_id AS reversal_transaction_id
-           FROM suggestions s
-           LEFT JOIN transaction_exceptions e ON e.transaction_id = s.transaction_id
-           LEFT JOIN transaction_matches r ON r.id = s.reversal_of
-          WHERE s.id = $1 FOR UPDATE OF s`,
-        [suggestionId],
-      );
+      const [s] = await lockSuggestions(m, [suggestionId]);
       if (!s) throw notFound('Suggestion', suggestionId);
       if (s.superseded_at || !s.suggested_at) throw staleSuggestion();
-      const txIds = [s.transaction_id];
-      if (s.reversal_transaction_id) txIds.push(s.reversal_transaction_id);
-      const ledger = await openLedger(m, txIds, {
+      const ledger = await openLedger(m, ledgerTransactions([s]), {
         extraInvoiceIds: s.invoices.map((i) => i.invoice_id),
         lockAllocatedInvoices: s.reversal_of !== null,
       });
-      const tx = ledger.transaction(s.transaction_id);
-      if (!tx) return this.explainUnmatchable(m, s.transaction_id);
-      const note = `suggestion ${s.id} (${s.kind}, score ${s.score})${auto ? ', applied automatically' : ''}`;
-      const made: string[] = [];
-      if (s.reversal_of) {
-        if (!ledger.match(s.reversal_of)?.live) throw staleSuggestion();
-        ledger.reverse(s.reversal_of, actor, `refunded by transaction ${s.transaction_id}`);
-        ledger.reasons.set(s.transaction_id, null);
-        ledger.setNotApplicable(s.transaction_id, true);
-      } else {
-        const currency = tx.currency as string;
-        if (compareMoney(ledger.unallocated(tx.id), s.basis_unallocated, currency) !== 0) {
-          throw staleSuggestion();
-        }
-        for (const invoice of s.invoices) {
-          const open = ledger.invoice(invoice.invoice_id);
-          const needed = s.write_off
-            ? addMoney(invoice.amount, s.write_off.amount, currency)
-            : invoice.amount;
-          // A write-off settles the invoice only if exactly that much is still outstanding.
-          const room = open ? compareMoney(open.outstanding, needed, currency) : -1;
-          if (!open || open.status === 'cancelled' || room < 0 || (s.write_off && room !== 0)) {
-            throw staleSuggestion();
-          }
-          const allocation = ledger.allocate(
-            tx.id,
-            invoice.invoice_id,
-            invoice.amount,
-            'suggestion',
-            note,
-          );
-          made.push(allocation.id);
-          if (s.write_off) {
-            ledger.writeOff(
-              allocation,
-              s.write_off.amount,
-              s.write_off.reason,
-              s.write_off.rule_id,
-            );
-          }
-        }
-        ledger.decide(tx.id);
+      if (!ledger.transaction(s.transaction_id)) {
+        return this.explainUnmatchable(m, s.transaction_id);
       }
-      const applied = { id: s.id, kind: s.kind, score: s.score, automatic: auto };
-      await writeLedger(m, ledger, { actor, runId: null, suggestion: applied });
+      const made = applyStored(ledger, s, actor, false);
+      await writeLedger(m, ledger, {
+        actor,
+        runId: null,
+        suggestions: appliedBy([{ s, made }], false),
+      });
       await m.query(`UPDATE suggestions SET superseded_at = now() WHERE id = $1`, [s.id]);
       await appendAudit(m, [
         {
@@ -229,13 +182,70 @@ export class MatchEngine {
             transaction_id: s.transaction_id,
             kind: s.kind,
             score: s.score,
-            automatic: auto,
+            automatic: false,
             allocation_ids: made,
             reversal_of: s.reversal_of,
           },
         },
       ]);
       return made;
+    });
+  }
+
+  /**
+   * The system's own applications (AUTO_MATCH_THRESHOLD), many in one unit of work: a suggestion
+   * whose money moved (by then, or by an earlier one of the same batch naming the same invoice) is
+   * skipped, and its exception is computed again. Refunds are never applied automatically.
+   * Returns how many were applied.
+   */
+  async applyAutomatic(suggestionIds: string[]): Promise<number> {
+    if (suggestionIds.length === 0) return 0;
+    return this.inTransaction(async (m) => {
+      const stored = (await lockSuggestions(m, suggestionIds)).filter(
+        (s) => s.reversal_of === null,
+      );
+      const ledger = await openLedger(m, ledgerTransactions(stored), {
+        extraInvoiceIds: stored.flatMap((s) => s.invoices.map((i) => i.invoice_id)),
+      });
+      const done: Array<{ s: StoredSuggestion; made: string[] }> = [];
+      for (const s of stored) {
+        if (!ledger.transaction(s.transaction_id)) continue;
+        try {
+          done.push({ s, made: applyStored(ledger, s, SYSTEM_ACTOR, true) });
+        } catch (err) {
+          if (err instanceof ProblemException && err.getStatus() === 409) {
+            continue;
+          }
+          throw err;
+        }
+      }
+      if (done.length === 0) return 0;
+      await writeLedger(m, ledger, {
+        actor: SYSTEM_ACTOR,
+        runId: null,
+        suggestions: appliedBy(done, true),
+      });
+      await m.query(`UPDATE suggestions SET superseded_at = now() WHERE id = ANY($1::uuid[])`, [
+        done.map(({ s }) => s.id),
+      ]);
+      await appendAudit(
+        m,
+        done.map(({ s, made }) => ({
+          actor: SYSTEM_ACTOR,
+          action: 'suggestion.accepted',
+          entity: 'suggestion',
+          entityId: s.id,
+          data: {
+            transaction_id: s.transaction_id,
+            kind: s.kind,
+            score: s.score,
+            automatic: true,
+            allocation_ids: made,
+            reversal_of: s.reversal_of,
+          },
+        })),
+      );
+      return done.length;
     });
   }
 
@@ -311,6 +321,95 @@ interface StoredSuggestion {
   superseded_at: Date | null;
   suggested_at: Date | null;
   reversal_transaction_id: string | null;
+}
+
+/** The suggestions, locked, with their exception's state (and a reversal's transaction). */
+function lockSuggestions(m: EntityManager, ids: string[]): Promise<StoredSuggestion[]> {
+  return m.query<StoredSuggestion[]>(
+    `SELECT s.id, s.transaction_id, s.kind, s.score::text AS score, s.invoices, s.write_off,
+            s.reversal_of, s.basis_unallocated, s.superseded_at, e.suggested_at,
+            r.transaction_id AS reversal_transaction_id
+       FROM suggestions s
+       LEFT JOIN transaction_exceptions e ON e.transaction_id = s.transaction_id
+       LEFT JOIN transaction_matches r ON r.id = s.reversal_of
+      WHERE s.id = ANY($1::uuid[]) ORDER BY s.id FOR UPDATE OF s`,
+    [ids],
+  );
+}
+
+function ledgerTransactions(stored: readonly StoredSuggestion[]): string[] {
+  const ids = new Set<string>();
+  for (const s of stored) {
+    ids.add(s.transaction_id);
+    if (s.reversal_transaction_id) ids.add(s.reversal_transaction_id);
+  }
+  return [...ids];
+}
+
+/**
+ * One stored suggestion into the ledger, exactly as shown, or a 409 before anything is changed
+ * (every check comes before the first allocation, so a batch can skip it and go on). The
+ * transaction must be matchable.
+ */
+/** Which suggestion each allocation made applies, for the allocations' audit entries. */
+function appliedBy(
+  done: Array<{ s: StoredSuggestion; made: string[] }>,
+  automatic: boolean,
+): Map<string, AppliedSuggestion> {
+  const by = new Map<string, AppliedSuggestion>();
+  for (const { s, made } of done) {
+    for (const id of made) by.set(id, { id: s.id, kind: s.kind, score: s.score, automatic });
+  }
+  return by;
+}
+
+function applyStored(
+  ledger: MatchLedger,
+  s: StoredSuggestion,
+  actor: Actor,
+  auto: boolean,
+): string[] {
+  if (s.superseded_at || !s.suggested_at) throw staleSuggestion();
+  const tx = ledger.transaction(s.transaction_id)!;
+  if (s.reversal_of) {
+    if (!ledger.match(s.reversal_of)?.live) throw staleSuggestion();
+    ledger.reverse(s.reversal_of, actor, `refunded by transaction ${s.transaction_id}`);
+    ledger.reasons.set(s.transaction_id, null);
+    ledger.setNotApplicable(s.transaction_id, true);
+    return [];
+  }
+  const currency = tx.currency as string;
+  if (compareMoney(ledger.unallocated(tx.id), s.basis_unallocated, currency) !== 0) {
+    throw staleSuggestion();
+  }
+  for (const invoice of s.invoices) {
+    const open = ledger.invoice(invoice.invoice_id);
+    const needed = s.write_off
+      ? addMoney(invoice.amount, s.write_off.amount, currency)
+      : invoice.amount;
+    // A write-off settles the invoice only if exactly that much is still outstanding.
+    const room = open ? compareMoney(open.outstanding, needed, currency) : -1;
+    if (!open || open.status === 'cancelled' || room < 0 || (s.write_off && room !== 0)) {
+      throw staleSuggestion();
+    }
+  }
+  const note = `suggestion ${s.id} (${s.kind}, score ${s.score})${auto ? ', applied automatically' : ''}`;
+  const made: string[] = [];
+  for (const invoice of s.invoices) {
+    const allocation = ledger.allocate(
+      tx.id,
+      invoice.invoice_id,
+      invoice.amount,
+      'suggestion',
+      note,
+    );
+    made.push(allocation.id);
+    if (s.write_off) {
+      ledger.writeOff(allocation, s.write_off.amount, s.write_off.reason, s.write_off.rule_id);
+    }
+  }
+  ledger.decide(tx.id);
+  return made;
 }
 
 function staleSuggestion(): ProblemException {

@@ -24,6 +24,8 @@ export interface LockedTransaction {
   raw_text: string | null;
   match_status: string;
   counterparty: string | null;
+  /** The payer's account: confirmed allocations teach it to the customer (party_accounts). */
+  counterparty_account?: string | null;
 }
 
 export interface LockedInvoice {

@@ -35,8 +35,8 @@ export interface OpenOptions {
 export interface WriteContext {
   actor: Actor;
   runId: string | null;
-  /** The suggestion applied, named in its allocations' audit entries. */
-  suggestion?: AppliedSuggestion;
+  /** The suggestions applied, by allocation id, named in their allocations' audit entries. */
+  suggestions?: ReadonlyMap<string, AppliedSuggestion>;
 }
 
 /** Locks and loads everything a unit of work over these transactions may touch. */
@@ -47,7 +47,7 @@ export async function openLedger(
 ): Promise<MatchLedger> {
   const txs = await m.query<LockedTransaction[]>(
     `SELECT id, amount, unallocated_amount, currency, direction, status, bank_status,
-            reference, description, raw_text, match_status, counterparty
+            reference, description, raw_text, match_status, counterparty, counterparty_account
        FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
     [transactionIds],
   );
@@ -224,7 +224,7 @@ export async function writeLedger(
       ],
     );
   }
-  await learnAccounts(m, allocations, context.actor);
+  await learnAccounts(m, ledger, allocations, context.actor);
   await writeWriteOffs(m, ledger);
   for (const reversal of ledger.reversals) {
     await m.query(
@@ -297,11 +297,15 @@ export async function writeLedger(
  */
 async function learnAccounts(
   m: EntityManager,
+  ledger: MatchLedger,
   allocations: MatchLedger['newAllocations'],
   actor: Actor,
 ): Promise<void> {
+  // Most payments carry no account: then there is nothing to learn and no statement to send.
   const confirmed = allocations.filter(
-    (a) => a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME,
+    (a) =>
+      (a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME) &&
+      !!ledger.transaction(a.transactionId)?.counterparty_account,
   );
   if (confirmed.length === 0) return;
   await m.query(

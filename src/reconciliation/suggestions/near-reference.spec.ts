@@ -69,3 +69,44 @@ describe('near references', () => {
     expect(checked).toBeGreaterThan(2000);
   });
 });
+
+describe('near references: the edges', () => {
+  it('searches keys of 5 to 32 characters that have a digit', () => {
+    expect(isNearCandidate('inv12')).toBe(true);
+    expect(isNearCandidate('inv1')).toBe(false);
+    expect(isNearCandidate(`a${'1'.repeat(31)}`)).toBe(true);
+    expect(isNearCandidate(`a${'1'.repeat(32)}`)).toBe(false);
+    expect(isNearCandidate('abcdef')).toBe(false);
+    expect(isNearCandidate('9abcde')).toBe(true);
+  });
+
+  it('gives a number its folded self and every one-deletion of it, once each', () => {
+    expect(deletionKeys('io1').sort()).toEqual(['01', '101', '11', '10'].sort());
+    expect(deletionKeys('aab').sort()).toEqual(['aab', 'ab', 'aa'].sort());
+    expect(deletionKeys('lol')).toContain('101');
+  });
+
+  it.each([
+    ['abcde', 'abcdf', 'one_edit'], // the last character
+    ['xbcde', 'abcde', 'one_edit'], // the first
+    ['abcde', 'bacde', 'one_edit'], // the first two swapped
+    ['abcde', 'abced', 'one_edit'], // the last two swapped
+    ['abcde', 'abdce', 'one_edit'],
+    ['abcde', 'acbed', null], // two swaps
+    ['abcde', 'bacdf', null], // a swap and a typo
+    ['abcde', 'abcd', 'one_edit'], // the last missing
+    ['abcde', 'bcde', 'one_edit'], // the first missing
+    ['abcd', 'abcde', 'one_edit'],
+    ['abcde', 'abxcde', 'one_edit'],
+    ['abcde', 'abxde', 'one_edit'],
+    ['abcde', 'abxyde', null],
+    ['abcde', 'abc', null],
+    ['abcde', 'xabcdx', null],
+    ['abcd', 'abdc', 'one_edit'],
+    ['abcd', 'acdb', null],
+    ['0il10', 'oi110', 'confusable'],
+  ])('%p and %p: %p', (a, b, kind) => {
+    expect(nearKind(a, b)).toBe(kind);
+    expect(nearKind(b, a)).toBe(kind);
+  });
+});

@@ -19,8 +19,9 @@ export type NearKind = 'confusable' | 'one_edit';
 
 /** O and 0, I and l and 1 read alike: a reference that differs only there is "confusable". */
 function foldConfusables(key: string): string {
-  return key.replace(/o/g, '0').replace(/[il]/g, '1');
+  return key.replace(CONFUSABLE, (c) => (c === 'o' ? '0' : '1'));
 }
+const CONFUSABLE = /[oil]/g;
 
 /** A key worth a near-miss search: long enough, and with a digit (invoice numbers have one). */
 export function isNearCandidate(key: string): boolean {
@@ -47,7 +48,8 @@ export function deletionKeys(key: string): string[] {
  * INV-1001. (Folded keys find every such pair, because folding maps characters one to one.)
  */
 export function nearKind(reference: string, number: string): NearKind | null {
-  if (reference === number) return null;
+  // Folding keeps the length, and one slip changes it by one at most.
+  if (reference === number || Math.abs(reference.length - number.length) > 1) return null;
   if (foldConfusables(reference) === foldConfusables(number)) return 'confusable';
   return withinOneEdit(reference, number) ? 'one_edit' : null;
 }

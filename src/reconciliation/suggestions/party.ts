@@ -68,9 +68,23 @@ const LETTER_JOINS = /(?<=(?:^|[^\p{L}])\p{L})[./](?=\p{L}(?:[^\p{L}]|$))/gu;
 /** Names are short; the distance below is quadratic in their length. */
 const MAX_COMPARED_CHARS = 64;
 
+/** Names seen lately: a batch compares one payer with many invoices of few customers. */
+const WORDS_CACHE_SIZE = 10_000;
+const wordsCache = new Map<string, readonly string[]>();
+
 /** Lower-case words of a name without accents, punctuation or legal forms. */
-export function partyWords(name: string | null | undefined): string[] {
+export function partyWords(name: string | null | undefined): readonly string[] {
   if (!name) return [];
+  let words = wordsCache.get(name);
+  if (!words) {
+    if (wordsCache.size >= WORDS_CACHE_SIZE) wordsCache.clear();
+    words = foldWords(name);
+    wordsCache.set(name, words);
+  }
+  return words;
+}
+
+function foldWords(name: string): string[] {
   const folded = name
     .normalize('NFKD')
     .replace(MARKS, '')

@@ -156,9 +156,10 @@ function credits(input: SuggestInput): Suggestion[] {
   const pointedTo = input.invoices.filter((i) => named.has(i.id) || referenced.has(i.id));
   const noReference = otherReference(tx, pointedTo);
 
+  const partyOf = new Map(open.map((invoice) => [invoice.id, partyEvidence(tx, [invoice])]));
   for (const invoice of open) {
     const finding = referenced.get(invoice.id);
-    const party = partyEvidence(tx, [invoice]);
+    const party = partyOf.get(invoice.id)!;
     if (finding) {
       const kind = finding.kind === 'exact' ? 'named' : 'near_reference';
       out.push(single(input, invoice, kind, referenceEvidence(finding, invoice), party));
@@ -168,7 +169,7 @@ function credits(input: SuggestInput): Suggestion[] {
   }
 
   // Several invoices of one party, no reference: sets whose outstanding amounts sum exactly.
-  for (const group of partyGroups(tx, open)) {
+  for (const group of partyGroups(open, partyOf)) {
     const items = group
       .slice(0, MAX_PARTY_INVOICES)
       .map((i) => ({ id: i.id, minor: toMinor(i.outstanding, tx.currency) }));
@@ -445,10 +446,13 @@ function partyEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice
 }
 
 /** Open invoices of the payer, grouped by customer, oldest first (what a customer pays first). */
-function partyGroups(tx: SuggestTransaction, open: readonly SuggestInvoice[]): SuggestInvoice[][] {
+function partyGroups(
+  open: readonly SuggestInvoice[],
+  partyOf: ReadonlyMap<string, PartyFinding>,
+): SuggestInvoice[][] {
   const groups = new Map<string, SuggestInvoice[]>();
   for (const invoice of open) {
-    if (!partyEvidence(tx, [invoice]).match) continue;
+    if (!partyOf.get(invoice.id)!.match) continue;
     const key = partyKey(invoice.customer) ?? '';
     const group = groups.get(key) ?? [];
     group.push(invoice);
@@ -471,7 +475,7 @@ function dateEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice[
     return scored(
       LLR.date.beforeInvoice,
       0,
-      `paid ${days} days before ${oldest.number} was created`,
+      `paid ${dayCount(days)} before ${oldest.number} was created`,
     );
   }
   if (oldest.dueDate) {
@@ -482,15 +486,19 @@ function dateEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice[
         days === 0
           ? 'on the due date'
           : days < 0
-            ? `${-days} days before the due date`
-            : `${days} days after the due date`;
+            ? `${dayCount(-days)} before the due date`
+            : `${dayCount(days)} after the due date`;
       return scored(LLR.date.nearDue, 1, `paid ${when} of ${oldest.number}`);
     }
   }
   const age = Math.floor((paid - issued) / DAY_MS);
   if (age > 180)
-    return scored(LLR.date.stale, 0.2, `paid ${age} days after ${oldest.number} was created`);
-  return scored(0, 0.6, `paid ${Math.max(age, 0)} days after ${oldest.number} was created`);
+    return scored(LLR.date.stale, 0.2, `paid ${dayCount(age)} after ${oldest.number} was created`);
+  return scored(0, 0.6, `paid ${dayCount(Math.max(age, 0))} after ${oldest.number} was created`);
+}
+
+function dayCount(days: number): string {
+  return days === 1 ? '1 day' : `${days} days`;
 }
 
 function currencyEvidence(currency: string): FactorEvidence {

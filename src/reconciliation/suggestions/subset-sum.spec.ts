@@ -43,3 +43,82 @@ describe('subset sums', () => {
     expect(found.sets).toEqual([['i2', 'i1']]);
   });
 });
+
+describe('subset sums: the bounds', () => {
+  it('finds sets of exactly five, never six', () => {
+    const found = findSubsets(15n, items([1, 2, 3, 4, 5]));
+    expect(found.sets).toEqual([['i4', 'i3', 'i2', 'i1', 'i0']]);
+    expect(findSubsets(21n, items([1, 2, 3, 4, 5, 6])).sets).toEqual([]);
+    expect(findSubsets(6n, items([1, 2, 3]), { maxSize: 2 }).sets).toEqual([]);
+    expect(findSubsets(5n, items([1, 2, 3]), { maxSize: 2 }).sets).toEqual([['i2', 'i1']]);
+  });
+
+  it('finds a set that needs the small amounts after large ones that do not fit', () => {
+    // Largest first: 900 and 800 overshoot with anything, the answer is among the small ones.
+    const found = findSubsets(60n, items([900, 800, 50, 30, 10, 20]));
+    expect(found.sets.map((s) => [...s].sort())).toEqual(
+      [
+        ['i2', 'i4'],
+        ['i3', 'i5', 'i4'],
+      ].map((s) => s.sort()),
+    );
+  });
+
+  it('reports every set of equal amounts up to maxSets, not just the first', () => {
+    const found = findSubsets(20n, items([10, 10, 10]), { maxSets: 5 });
+    expect(found.sets.map((s) => [...s].sort())).toEqual([
+      ['i0', 'i1'],
+      ['i0', 'i2'],
+      ['i1', 'i2'],
+    ]);
+    expect(found.complete).toBe(true);
+  });
+
+  it('searches to the end when the largest amounts can just reach the target', () => {
+    // 40 + 30 + 20 + 10 + 5 = 105: only all five reach it.
+    const found = findSubsets(105n, items([40, 30, 20, 10, 5, 1]));
+    expect(found).toEqual({ sets: [['i0', 'i1', 'i2', 'i3', 'i4']], complete: true });
+    expect(findSubsets(106n, items([40, 30, 20, 10, 5, 1]))).toEqual({ sets: [], complete: true });
+  });
+
+  it('counts the budget in items tried: exactly enough completes, one fewer does not', () => {
+    // 3 + 2: tried 3 (then 2 with it: a set), 2, 1: the search tries few items.
+    const small = items([3, 2, 1]);
+    let needed = 0;
+    for (let b = 1; b < 50; b++) {
+      if (findSubsets(5n, small, { budget: b }).complete) {
+        needed = b;
+        break;
+      }
+    }
+    expect(needed).toBeGreaterThan(1);
+    expect(findSubsets(5n, small, { budget: needed })).toEqual({
+      sets: [['i0', 'i1']],
+      complete: true,
+    });
+    expect(findSubsets(5n, small, { budget: needed - 1 }).complete).toBe(false);
+  });
+
+  it('does not search a payment too large to sum exactly', () => {
+    expect(
+      findSubsets(2n ** 52n, [
+        { id: 'a', minor: 2n ** 51n },
+        { id: 'b', minor: 2n ** 51n },
+      ]),
+    ).toEqual({
+      sets: [],
+      complete: false,
+    });
+    expect(
+      findSubsets(2n ** 51n, [
+        { id: 'a', minor: 2n ** 50n },
+        { id: 'b', minor: 2n ** 50n },
+      ]).sets,
+    ).toEqual([['a', 'b']]);
+  });
+
+  it('searches 40 invoices of different amounts to the end within the default budget', () => {
+    const many = items(Array.from({ length: 40 }, (_, k) => 500_000 + ((7 + 97 * k) % 100) * 1000));
+    expect(findSubsets(1_750_001n, many)).toEqual({ sets: [], complete: true });
+  });
+});

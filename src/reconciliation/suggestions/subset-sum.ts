@@ -39,30 +39,55 @@ export function findSubsets(
   const maxSize = options.maxSize ?? MAX_SUBSET_SIZE;
   const maxSets = options.maxSets ?? 3;
   let budget = options.budget ?? SUBSET_SEARCH_BUDGET;
+  // Sums of at most two amounts up to the target are exact in a double below 2^52 minor units
+  // (45 trillion in a currency of cents); a larger payment is not searched at all.
+  if (target > MAX_EXACT_TARGET) return { sets: [], complete: false };
+  const goal = Number(target);
   const usable = items
     .filter((item) => item.minor > 0n && item.minor <= target)
     .sort((a, b) => (a.minor > b.minor ? -1 : a.minor < b.minor ? 1 : a.id < b.id ? -1 : 1));
+  const values = usable.map((item) => Number(item.minor));
+  // prefix[k]: the sum of the k largest amounts; the best `n` from i on sum to prefix[i+n]-prefix[i].
+  const prefix = [0];
+  for (const v of values) prefix.push(prefix[prefix.length - 1] + v);
   const sets: string[][] = [];
   const chosen: number[] = [];
   let complete = true;
 
+  /** The first index from `start` whose amount is at most `rest` (amounts are descending). */
+  const firstFitting = (start: number, rest: number): number => {
+    let lo = start;
+    let hi = values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid] > rest) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
   /** Tries every set extending `chosen` with items from `start` on; false means stop searching. */
-  const visit = (start: number, sum: bigint): boolean => {
-    for (let i = start; i < usable.length; i++) {
+  const visit = (start: number, sum: number): boolean => {
+    const slots = maxSize - chosen.length;
+    // An amount that found no set here: a later one equal to it cannot either (it has fewer
+    // items after it to combine with, all of which the first one had).
+    let fruitless = -1;
+    for (let i = firstFitting(start, goal - sum); i < values.length; i++) {
       if (--budget < 0) {
         complete = false;
         return false;
       }
-      const next = sum + usable[i].minor;
-      if (next > target) continue; // a smaller item further on may still fit
-      const slotsLeft = maxSize - chosen.length - 1;
-      // Items are sorted largest first: if this one with the largest possible rest cannot reach
-      // the target, no later (smaller) one can.
-      if (next < target && next + BigInt(slotsLeft) * usable[i].minor < target) return true;
+      // The largest amounts left, as many as the slots allow, fall short: so does every later
+      // (smaller) choice.
+      if (sum + prefix[Math.min(i + slots, values.length)] - prefix[i] < goal) return true;
+      if (values[i] === fruitless) continue;
+      const next = sum + values[i];
+      const found = sets.length;
       chosen.push(i);
-      const go = next === target ? record() : visit(i + 1, next);
+      const go = next === goal ? record() : slots > 1 ? visit(i + 1, next) : true;
       chosen.pop();
       if (!go) return false;
+      fruitless = sets.length === found ? values[i] : -1;
     }
     return true;
   };
@@ -71,6 +96,8 @@ export function findSubsets(
     sets.push(chosen.map((k) => usable[k].id));
     return sets.length < maxSets;
   };
-  visit(0, 0n);
+  visit(0, 0);
   return { sets, complete };
 }
+
+const MAX_EXACT_TARGET = 2n ** 51n;

@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { appendAudit } from '../../audit/audit-log';
 import { returning } from '../../database/sql';
 import { Wakeups } from '../../database/wakeups';
-import { MatchEngine, SYSTEM_ACTOR } from '../match-engine';
+import { MatchEngine } from '../match-engine';
 import type { Actor } from '../match-ledger';
 import { autoPick, suggest } from './scorer';
 import { loadInputs, writeSuggestions } from './suggestion-store';
@@ -267,16 +267,21 @@ export class SuggestionsService {
     return { count: transactionIds.length, auto };
   }
 
+  /** One unit of work for the batch; if it fails, one each, so that one bad row spoils nothing. */
   private async applyAutomatic(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      try {
-        await this.engine.applySuggestion(id, SYSTEM_ACTOR, true);
-      } catch (err) {
-        // Stale by now (the money moved): the exception is due again and will be recomputed.
-        if (err instanceof ProblemException && err.getStatus() === 409) continue;
-        this.logger.error({ err, suggestion_id: id }, 'automatic suggestion could not be applied');
+    try {
+      await this.engine.applyAutomatic(ids);
+      return;
+    } catch (err) {
+      if (ids.length === 1) {
+        this.logger.error(
+          { err, suggestion_id: ids[0] },
+          'automatic suggestion could not be applied',
+        );
+        return;
       }
     }
+    for (const id of ids) await this.applyAutomatic([id]);
   }
 }
 

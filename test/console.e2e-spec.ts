@@ -129,6 +129,18 @@ describe('staff console in headless Chromium', () => {
     await page.getByRole('link', { name: '← Exceptions queue' }).click();
     await queue.waitFor();
     expect(await queue.innerText()).not.toContain('thank you');
+
+    // The invoice's audit trail shows who made that allocation, and how.
+    await page.goto(`${t.url}/console/#/invoices/${s.invoices.accept}`);
+    const trail = page.getByRole('table', { name: 'Audit entries' });
+    await trail.waitFor();
+    const made = trail.locator('tbody tr').filter({ hasText: 'allocation.created' });
+    expect(await made.count()).toBe(1);
+    const cells = await made.locator('td').allInnerTexts();
+    expect(cells[1]).toBe('ops-alice');
+    expect(cells[3]).toContain(`transaction id ${s.toAccept}`);
+    expect(cells[3]).toContain('rule suggestion');
+    expect(await trail.innerText()).toContain('invoice.created');
   });
 
   it('declines a suggestion with a reason; it is not proposed again', async () => {
@@ -199,6 +211,9 @@ describe('staff console in headless Chromium', () => {
       await page.goto(`${t.url}/console/${hash}`);
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
+      // The detail pages' audit trail (both have allocations by now) is read-only too.
+      if (/^#\/(invoices|transactions)\/./.test(hash))
+        await page.getByRole('table', { name: 'Audit entries' }).waitFor();
       const labels = await page.getByRole('button').allInnerTexts();
       expect([hash, labels.filter((l) => ACTION.test(l))]).toEqual([hash, []]);
       expect([hash, await page.locator('form input[id^="alloc"]').count()]).toEqual([hash, 0]);
@@ -218,7 +233,7 @@ describe('staff console in headless Chromium', () => {
       // Run alone (npm run console:screenshots) its suggestion is still open.
       ['suggestions', `#/exceptions/${s.toWriteOff}`],
       ['invoices', '#/invoices'],
-      ['invoice', `#/invoices/${s.invoices.writeOff}`],
+      ['invoice', `#/invoices/${s.invoices.writeOff}`], // its audit trail included
       ['transactions', '#/transactions'],
       ['transaction', `#/transactions/${s.toWriteOff}`],
       ['runs', '#/runs'],
@@ -231,6 +246,7 @@ describe('staff console in headless Chromium', () => {
       await page.goto(`${t.url}/console/${hash}`);
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
+      if (name === 'invoice') await page.getByRole('table', { name: 'Audit entries' }).waitFor();
       const violations = await seriousA11yViolations(page);
       if (violations.length > 0) found[name] = violations;
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

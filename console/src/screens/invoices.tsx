@@ -4,7 +4,7 @@ import type { Me } from '../main';
 import { label, money, when } from '../format';
 import { mayAct } from '../roles';
 import { href } from '../router';
-import { AuditTrailPanel } from '../panels/coming';
+import { AuditTrailPanel } from '../panels/audit-trail';
 import {
   Done,
   Facts,
@@ -185,7 +185,12 @@ export function InvoiceDetail({ id, me }: { id: string; me: Me }) {
             <Done text={action.done} />
             <ProblemBox problem={action.problem} />
           </Section>
-          <AuditTrailPanel entity="invoice" id={id} />
+          <AuditTrailPanel
+            sources={[
+              { entity: 'invoice', id },
+              ...inv.data.allocations.map((m) => ({ entity: 'allocation' as const, id: m.id })),
+            ]}
+          />
         </>
       )}
     </>

@@ -4,7 +4,7 @@ import type { Me } from '../main';
 import { label, money, when } from '../format';
 import { mayAct } from '../roles';
 import { href } from '../router';
-import { AuditTrailPanel } from '../panels/coming';
+import { AuditTrailPanel } from '../panels/audit-trail';
 import {
   Done,
   Loading,
@@ -198,7 +198,15 @@ export function TransactionDetail({ id, me }: { id: string; me: Me }) {
             {allocations.data && <AllocationsTable rows={allocations.data.data} show="invoice" />}
           </Section>
           <RawEvents transactionId={id} canReplay={operator} />
-          <AuditTrailPanel entity="transaction" id={id} />
+          {allocations.data && (
+            <AuditTrailPanel
+              sources={allocations.data.data.map((m) => ({
+                entity: 'allocation' as const,
+                id: m.id,
+              }))}
+              empty="No audit entries: a transaction is audited through its allocations, and it has none."
+            />
+          )}
         </>
       )}
     </>

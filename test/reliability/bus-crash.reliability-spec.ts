@@ -82,16 +82,25 @@ describe('event bus: kill -9 mid-relay and a broker restart', () => {
     const killer = (async () => {
       // Mid-relay: the stream already holds events the relay has not yet committed as dispatched
       // (read in this order, the stream's count cannot be ahead only because of a later commit).
-      await eventually(
-        async () => {
-          const inStream = await streamCount(nats.url);
-          return inStream >= KILL_AFTER_PUBLISHED && inStream > (await dispatched())
-            ? true
-            : undefined;
-        },
-        60_000,
-        `a relay batch acknowledged and not yet committed, after ${KILL_AFTER_PUBLISHED} events`,
-      );
+      // Seen, the service is frozen (SIGSTOP) and looked at again once a commit already on its
+      // way has landed: only a batch still uncommitted while frozen is killed, so the kill always
+      // falls between a batch's acks and its commit, however fast or loaded the machine is.
+      const midBatch = async (): Promise<boolean> => {
+        const inStream = await streamCount(nats.url);
+        return inStream >= KILL_AFTER_PUBLISHED && inStream > (await dispatched());
+      };
+      for (let attempt = 1; ; attempt++) {
+        await eventually(
+          async () => ((await midBatch()) ? true : undefined),
+          60_000,
+          `a relay batch acknowledged and not yet committed, after ${KILL_AFTER_PUBLISHED} events`,
+        );
+        first.child.kill('SIGSTOP');
+        await new Promise((r) => setTimeout(r, 300));
+        if (await midBatch()) break;
+        if (attempt >= 50) throw new Error('no relay batch stayed uncommitted while frozen');
+        first.child.kill('SIGCONT');
+      }
       killedAt = Date.now();
       await first.kill9();
       publishedAtKill = await streamCount(nats.url);

@@ -6,6 +6,7 @@ import {
   buildConsole,
   launchChromium,
   seedConsoleScenario,
+  seedStatement,
   seriousA11yViolations,
   signIn,
   type ConsoleScenario,
@@ -23,6 +24,8 @@ jest.setTimeout(60_000);
 describe('staff console in headless Chromium', () => {
   let t: TestApp;
   let s: ConsoleScenario;
+  /** The day (UTC, two days ago) of the uploaded statement, with one missed webhook. */
+  let statementDay: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -34,6 +37,7 @@ describe('staff console in headless Chromium', () => {
     buildConsole();
     t = await startTestApp({ WEBHOOK_SECRET });
     s = await seedConsoleScenario(t);
+    ({ day: statementDay } = await seedStatement(t));
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -97,9 +101,10 @@ describe('staff console in headless Chromium', () => {
     await signIn(page, t.url, s.operatorKey);
     const queue = page.getByRole('table', { name: 'Exceptions queue' });
     await queue.waitFor();
-    // Counts by reason; oldest exception first (the webhook's was made before the run's).
+    // Counts by reason (the statement's two credits match nothing either); oldest exception
+    // first (the webhook's was made before the run's).
     expect(await page.getByRole('group', { name: 'Exceptions by reason' }).innerText()).toMatch(
-      /All\s*4/,
+      /All\s*6/,
     );
     const rows = queue.locator('tbody tr');
     expect(await rows.first().innerText()).toContain('ORDER 7731');
@@ -193,6 +198,35 @@ describe('staff console in headless Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Allocated 42.50 EUR to GLX-78' }).waitFor();
   });
 
+  it("shows the bank's coverage, a missed webhook in words, and its statements", async () => {
+    await signIn(page, t.url, s.viewerKey);
+    await page.goto(`${t.url}/console/#/banks`);
+    const coverage = page.getByRole('table', { name: /^Coverage, last 14 days: .*\(default\)$/ });
+    await coverage.waitFor();
+    const days = coverage.locator('tbody tr');
+    expect(await days.count()).toBe(14);
+    const missedDays = days.filter({ hasText: 'missed webhook' });
+    expect(await missedDays.count()).toBe(1);
+    // Day, statement entries, by webhook, by pull, only in a statement, in no statement.
+    const cells = await missedDays.locator('th, td').allInnerTexts();
+    expect(cells).toEqual([statementDay, '2', '1', '0', '⚠ 1 missed webhook', '0']);
+    expect(await missedDays.getAttribute('class')).toBe('missed');
+    const section = page.getByRole('region', { name: /^Coverage and statements: .*\(default\)$/ });
+    expect(await section.innerText()).toContain('1 missed webhook on 1 day in the last 14 days.');
+    const statements = section.getByRole('table', { name: /^Statements: / });
+    const row = await statements.locator('tbody tr').first().locator('td').allInnerTexts();
+    expect(row).toEqual([
+      statementDay,
+      'DE89370400440532013000',
+      'mt940',
+      '2',
+      '1',
+      '1',
+      'balances add up',
+      expect.stringMatching(/ UTC$/),
+    ]);
+  });
+
   it('shows a viewer every screen without a single button that would change anything', async () => {
     await signIn(page, t.url, s.viewerKey);
     const screens = [
@@ -214,6 +248,9 @@ describe('staff console in headless Chromium', () => {
       // The detail pages' audit trail (both have allocations by now) is read-only too.
       if (/^#\/(invoices|transactions)\/./.test(hash))
         await page.getByRole('table', { name: 'Audit entries' }).waitFor();
+      // The banks' coverage and statements panel is read-only too.
+      if (hash === '#/banks')
+        await page.getByRole('table', { name: /^Statements: .*\(default\)$/ }).waitFor();
       const labels = await page.getByRole('button').allInnerTexts();
       expect([hash, labels.filter((l) => ACTION.test(l))]).toEqual([hash, []]);
       expect([hash, await page.locator('form input[id^="alloc"]').count()]).toEqual([hash, 0]);
@@ -247,6 +284,8 @@ describe('staff console in headless Chromium', () => {
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
       if (name === 'invoice') await page.getByRole('table', { name: 'Audit entries' }).waitFor();
+      if (name === 'banks')
+        await page.getByRole('table', { name: /^Statements: .*\(default\)$/ }).waitFor();
       const violations = await seriousA11yViolations(page);
       if (violations.length > 0) found[name] = violations;
       if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

@@ -174,3 +174,60 @@ export async function seedConsoleScenario(t: TestApp): Promise<ConsoleScenario> 
   if (run.status !== 200) throw new Error(`run: ${run.status} ${run.text}`);
   return { operatorKey, viewerKey, toAccept, toDecline, toWriteOff, byWebhook, invoices };
 }
+
+/**
+ * A bank statement for the coverage panel: two credits booked two days ago (UTC, inside the
+ * panel's 14 days), one a signed webhook delivered first (known by its bank id), one that no
+ * webhook delivered (a missed webhook). Waits until the worker has processed both.
+ */
+export async function seedStatement(t: TestApp): Promise<{ day: string }> {
+  const admin = bearer(ADMIN_KEY);
+  const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+  const raw = JSON.stringify(
+    seedBody({
+      transaction_id: 'txn_recent_1',
+      amount: 64,
+      currency: 'EUR',
+      occurred_at: `${day}T10:00:00Z`,
+      reference: 'ORDER 8800',
+      counterparty: 'Corner Shop',
+    }),
+  );
+  const sent = await sendSigned(t, raw, 'evt_console_recent');
+  if (sent.status !== 202) throw new Error(`webhook: ${sent.status} ${sent.text}`);
+  const yymmdd = day.slice(2).replace(/-/g, '');
+  const file = [
+    ':20:STMT',
+    ':25:DE89370400440532013000',
+    ':28C:1/1',
+    `:60F:C${yymmdd}EUR1000,00`,
+    `:61:${yymmdd}${yymmdd.slice(2)}C64,00NTRFNONREF//txn_recent_1`,
+    ':86:ORDER 8800',
+    `:61:${yymmdd}${yymmdd.slice(2)}C13,37NTRFNONREF//BANK-MISSED-1`,
+    ':86:NO WEBHOOK FOR THIS ONE',
+    `:62F:C${yymmdd}EUR1077,37`,
+    '-',
+  ].join('\r\n');
+  await eventually(async () => {
+    const res = await t.request('GET', '/transactions?external_id=txn_recent_1', {
+      headers: admin,
+    });
+    return res.body.data[0]?.status === 'PROCESSED' ? true : undefined;
+  });
+  const up = await t.request('POST', '/banks/default/statements', {
+    headers: { ...admin, 'content-type': 'text/plain' },
+    body: file,
+  });
+  if (up.status !== 201) throw new Error(`statement: ${up.status} ${up.text}`);
+  const [statement] = up.body.statements as Array<{ new_count: number; known_count: number }>;
+  if (statement.new_count !== 1 || statement.known_count !== 1)
+    throw new Error(`statement counts: ${JSON.stringify(statement)}`);
+  await eventually(async () => {
+    const [left] = await query<{ n: number }>(
+      t.databaseUrl,
+      `SELECT count(*)::int AS n FROM transactions WHERE status = 'PENDING'`,
+    );
+    return left.n === 0 ? true : undefined;
+  });
+  return { day };
+}

@@ -1,7 +1,7 @@
 import { api, call, type Schemas } from '../api/client';
 import { when } from '../format';
 import { href } from '../router';
-import { CoveragePanel } from '../panels/coming';
+import { CoveragePanel } from '../panels/coverage';
 import { Loading, ProblemBox, useLoad } from '../ui';
 
 type Bank = Schemas['BankDto'];
@@ -65,7 +65,6 @@ export function BanksScreen() {
               <th scope="col">Last pull</th>
               <th scope="col">Last pull error</th>
               <th scope="col">Failed transactions</th>
-              <th scope="col">Coverage</th>
             </tr>
           </thead>
           <tbody>
@@ -102,14 +101,14 @@ export function BanksScreen() {
                     </a>
                   )}
                 </td>
-                <td>
-                  <CoveragePanel bankId={bank.id} />
-                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {banks.data?.map(({ bank }) => (
+        <CoveragePanel key={bank.id} bank={bank} />
+      ))}
     </>
   );
 }

@@ -172,6 +172,7 @@ export async function seedConsoleScenario(t: TestApp): Promise<ConsoleScenario> 
   });
   const run = await t.request('POST', '/reconcile/run', { headers: admin });
   if (run.status !== 200) throw new Error(`run: ${run.status} ${run.text}`);
+  await suggestionsSettled(t);
   return { operatorKey, viewerKey, toAccept, toDecline, toWriteOff, byWebhook, invoices };
 }
 
@@ -229,5 +230,20 @@ export async function seedStatement(t: TestApp): Promise<{ day: string }> {
     );
     return left.n === 0 ? true : undefined;
   });
+  await suggestionsSettled(t);
   return { day };
+}
+
+/**
+ * Until the suggestion worker has computed every exception: a page must not show a suggestion
+ * that the worker's first pass then supersedes (accepting it would be a 409, rightly).
+ */
+async function suggestionsSettled(t: TestApp): Promise<void> {
+  await eventually(async () => {
+    const [due] = await query<{ n: number }>(
+      t.databaseUrl,
+      `SELECT count(*)::int AS n FROM transaction_exceptions WHERE suggested_at IS NULL`,
+    );
+    return due.n === 0 ? true : undefined;
+  });
 }

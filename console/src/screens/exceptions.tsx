@@ -106,7 +106,7 @@ export function ExceptionsQueue({ params }: { params: URLSearchParams }) {
           aria-pressed={reason === ''}
           onClick={() => filter({ reason: '' })}
         >
-          All <span class="count">{total}</span>
+          All <span class="count">{stats.data ? total : '…'}</span>
         </button>
         {counts.map((c) => (
           <button

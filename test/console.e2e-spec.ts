@@ -158,7 +158,7 @@ describe('staff console in headless Chromium', () => {
     await card.getByRole('button', { name: 'Decline…' }).click();
     await card.getByLabel('Why decline?').fill('customer says it pays INI-11');
     await card.getByRole('button', { name: 'Decline', exact: true }).click();
-    await card.getByRole('status').filter({ hasText: 'Declined' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Declined' }).waitFor(); // the card is gone
     const left = await t.request('GET', `/reconcile/exceptions/${s.toDecline}/suggestions`, {
       headers: admin,
     });

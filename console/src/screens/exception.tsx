@@ -19,18 +19,25 @@ export function ExceptionDetail({ id, me }: { id: string; me: Me }) {
     () => call(api.GET('/transactions/{id}/allocations', { params: { path: { id } } })),
     [id],
   );
-  const suggestions = useLoad(
-    () =>
-      call(
+  // null: the transaction has no exception (any more): matched, or resolved by an action here.
+  const suggestions = useLoad(async () => {
+    try {
+      return await call(
         api.GET('/reconcile/exceptions/{transaction_id}/suggestions', {
           params: { path: { transaction_id: id } },
         }),
-      ),
-    [id],
-  );
+      );
+    } catch (err) {
+      if (err instanceof ApiProblem && err.problem.status === 404) return null;
+      throw err;
+    }
+  }, [id]);
+  // What the last action here did; kept above the cards, which an action may remove.
+  const [notice, setNotice] = useState<string | null>(null);
   const operator = mayAct(me.role, 'operator');
   const reason = seenExceptions.get(id)?.reason;
-  const reloadAll = () => {
+  const reloadAll = (done?: string) => {
+    setNotice(done ?? null);
     tx.reload();
     allocations.reload();
     suggestions.reload();
@@ -60,8 +67,12 @@ export function ExceptionDetail({ id, me }: { id: string; me: Me }) {
           </Section>
           <div>
             <Section title="Suggestions">
+              <Done text={notice} />
               <ProblemBox problem={suggestions.problem} />
-              <Loading loading={suggestions.loading && !suggestions.data} />
+              <Loading loading={suggestions.loading && suggestions.data === undefined} />
+              {suggestions.data === null && (
+                <p class="empty">No open exception: the transaction is matched or resolved.</p>
+              )}
               {suggestions.data?.data.length === 0 && (
                 <p class="empty">No candidate: allocate by hand below, or leave it open.</p>
               )}
@@ -76,7 +87,7 @@ export function ExceptionDetail({ id, me }: { id: string; me: Me }) {
               ))}
             </Section>
             {operator && tx.data.direction === 'credit' && (
-              <ManualAllocation tx={tx.data} onDone={reloadAll} />
+              <ManualAllocation tx={tx.data} onDone={() => reloadAll()} />
             )}
           </div>
         </div>
@@ -95,7 +106,8 @@ function SuggestionCard({
   s: Suggestion;
   tx: Transaction;
   operator: boolean;
-  onChange: () => void;
+  /** After an action: its outcome, for the page to keep once this card is gone. */
+  onChange: (done: string) => void;
 }) {
   const action = useAction();
   const [declining, setDeclining] = useState(false);
@@ -106,10 +118,11 @@ function SuggestionCard({
       const r = await call(
         api.POST('/reconcile/suggestions/{id}/accept', { params: { path: { id: s.id } } }),
       );
-      onChange();
-      return s.write_off
+      const done = s.write_off
         ? `Accepted: ${title} allocated, ${money(s.write_off.amount, tx.currency)} written off.`
         : `Accepted: ${r.match_ids.length} allocation(s) made.`;
+      onChange(done);
+      return done;
     });
   const decline = (e: Event) => {
     e.preventDefault();
@@ -120,8 +133,9 @@ function SuggestionCard({
           body: { reason: why.trim() },
         }),
       );
-      onChange();
-      return `Declined ${title}: it will not be proposed again for this transaction.`;
+      const done = `Declined ${title}: it will not be proposed again for this transaction.`;
+      onChange(done);
+      return done;
     });
   };
   return (
@@ -200,7 +214,7 @@ function SuggestionCard({
           </button>
         </form>
       )}
-      <Done text={action.done} />
+      {/* Its outcome is shown by the page (this card may be gone by then); a refusal here. */}
       <ProblemBox problem={action.problem} />
     </article>
   );

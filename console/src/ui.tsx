@@ -139,6 +139,35 @@ export function Done({ text }: { text: string | null }) {
   ) : null;
 }
 
+/** A list filter: one of `choices`, or "any" (the empty value). */
+export function ChoiceFilter({
+  name,
+  value,
+  choices,
+  show = (c) => c,
+  onChange,
+}: {
+  name: string;
+  value: string;
+  choices: readonly string[];
+  show?: (choice: string) => string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {name}{' '}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">any</option>
+        {choices.map((c) => (
+          <option key={c} value={c}>
+            {show(c)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {
   return (
     <section aria-label={title}>

@@ -6,6 +6,7 @@ import { mayAct } from '../roles';
 import { href } from '../router';
 import { AuditTrailPanel } from '../panels/audit-trail';
 import {
+  ChoiceFilter,
   Done,
   Facts,
   Loading,
@@ -59,17 +60,13 @@ export function InvoicesScreen({ params }: { params: URLSearchParams }) {
         <label>
           Number <input value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />
         </label>
-        <label>
-          Status{' '}
-          <select value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {label(s)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceFilter
+          name="Status"
+          value={status}
+          choices={STATUSES}
+          show={label}
+          onChange={(v) => go({ status: v })}
+        />
         <button type="submit">Search</button>
       </form>
       <ProblemBox problem={list.problem} />

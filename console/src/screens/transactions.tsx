@@ -6,6 +6,7 @@ import { mayAct } from '../roles';
 import { href } from '../router';
 import { AuditTrailPanel } from '../panels/audit-trail';
 import {
+  ChoiceFilter,
   Done,
   Loading,
   MoreButton,
@@ -77,29 +78,19 @@ export function TransactionsScreen({ params }: { params: URLSearchParams }) {
             />
           </label>
         ))}
-        <label>
-          Status{' '}
-          <select value={current.status} onChange={(e) => go({ status: e.currentTarget.value })}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Matching{' '}
-          <select
-            value={current.match_status}
-            onChange={(e) => go({ match_status: e.currentTarget.value })}
-          >
-            <option value="">any</option>
-            {MATCH.map((s) => (
-              <option key={s} value={s}>
-                {label(s)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceFilter
+          name="Status"
+          value={current.status}
+          choices={STATUSES}
+          onChange={(v) => go({ status: v })}
+        />
+        <ChoiceFilter
+          name="Matching"
+          value={current.match_status}
+          choices={MATCH}
+          show={label}
+          onChange={(v) => go({ match_status: v })}
+        />
         <button type="submit">Search</button>
       </form>
       <ProblemBox problem={list.problem} />

@@ -46,6 +46,9 @@ export function findSubsets(
   const usable = items
     .filter((item) => item.minor > 0n && item.minor <= target)
     .sort((a, b) => (a.minor > b.minor ? -1 : a.minor < b.minor ? 1 : a.id < b.id ? -1 : 1));
+  // The pruning bound sums all usable amounts (each at most the target): exact in a double only
+  // while that total stays below 2^53, whatever the number of invoices.
+  if (target * BigInt(usable.length) > 2n ** 53n) return { sets: [], complete: false };
   const values = usable.map((item) => Number(item.minor));
   // prefix[k]: the sum of the k largest amounts; the best `n` from i on sum to prefix[i+n]-prefix[i].
   const prefix = [0];

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { ADMIN_KEY } from '../support/app';
 import { createTestDatabase, query } from '../support/database';
 import { readStream, startNats, streamCount, type NatsServer } from '../support/nats';
@@ -82,29 +83,43 @@ describe('event bus: kill -9 mid-relay and a broker restart', () => {
     const killer = (async () => {
       // Mid-relay: the stream already holds events the relay has not yet committed as dispatched
       // (read in this order, the stream's count cannot be ahead only because of a later commit).
-      // Seen, the service is frozen (SIGSTOP) and looked at again once a commit already on its
-      // way has landed: only a batch still uncommitted while frozen is killed, so the kill always
-      // falls between a batch's acks and its commit, however fast or loaded the machine is.
+      // Made certain rather than waited for: once enough is published, this test holds a SHARE
+      // lock on the outbox, which lets the relay claim and publish a batch but holds back its
+      // UPDATE of dispatched_at (and the intake's inserts). A batch caught so is killed before
+      // the lock goes; with nothing to claim, the lock goes and it tries again.
       const midBatch = async (): Promise<boolean> => {
         const inStream = await streamCount(nats.url);
-        return inStream >= KILL_AFTER_PUBLISHED && inStream > (await dispatched());
+        return inStream > (await dispatched());
       };
+      await eventually(
+        async () => ((await streamCount(nats.url)) >= KILL_AFTER_PUBLISHED ? true : undefined),
+        60_000,
+        `${KILL_AFTER_PUBLISHED} events in the stream`,
+      );
       for (let attempt = 1; ; attempt++) {
-        await eventually(
-          async () => ((await midBatch()) ? true : undefined),
-          60_000,
-          `a relay batch acknowledged and not yet committed, after ${KILL_AFTER_PUBLISHED} events`,
-        );
-        first.child.kill('SIGSTOP');
-        await new Promise((r) => setTimeout(r, 300));
-        if (await midBatch()) break;
-        if (attempt >= 50) throw new Error('no relay batch stayed uncommitted while frozen');
-        first.child.kill('SIGCONT');
+        const blocker = new Client({ connectionString: databaseUrl });
+        await blocker.connect();
+        try {
+          await blocker.query('BEGIN');
+          await blocker.query('LOCK TABLE outbox_events IN SHARE MODE');
+          const caught = await eventually(
+            async () => ((await midBatch()) ? true : undefined),
+            3_000,
+            'a relay batch held between its acks and its commit',
+          ).catch(() => false);
+          if (caught) {
+            killedAt = Date.now();
+            await first.kill9();
+            publishedAtKill = await streamCount(nats.url);
+            dispatchedAtKill = await dispatched();
+            break;
+          }
+        } finally {
+          await blocker.query('ROLLBACK');
+          await blocker.end();
+        }
+        if (attempt >= 20) throw new Error('no relay batch could be held mid-relay');
       }
-      killedAt = Date.now();
-      await first.kill9();
-      publishedAtKill = await streamCount(nats.url);
-      dispatchedAtKill = await dispatched();
     })();
     await Promise.all([killer, ...Array.from({ length: SENDERS }, (_, s) => sender(s))]);
     // Killed mid-relay: events in the stream whose batch never committed; relayed again later.

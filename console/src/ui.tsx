@@ -206,3 +206,54 @@ export function MoreButton({ cursor, onMore }: { cursor: string | null; onMore: 
     </button>
   ) : null;
 }
+
+/** A column's header: its text, or a right-aligned one for numbers; `false` leaves it out. */
+export type Column = string | { label: string; num: true } | false | undefined;
+export const num = (label: string): Column => ({ label, num: true });
+
+/** A table of rows under one header row; `children` are the body's rows. */
+export function Table({
+  label,
+  columns,
+  children,
+}: {
+  label: string;
+  columns: Column[];
+  children: ComponentChildren;
+}) {
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((c) =>
+            !c ? null : typeof c === 'string' ? (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ) : (
+              <th key={c.label} scope="col" class="num">
+                {c.label}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+/** A loaded list: "Loading…" until the first answer, `empty` without rows, else `children(rows)`. */
+export function ListOf<T>({
+  list,
+  empty,
+  children,
+}: {
+  list: { data: T[] | undefined; loading: boolean };
+  empty: string;
+  children: (rows: T[]) => ComponentChildren;
+}) {
+  if (!list.data) return <Loading loading={list.loading} />;
+  if (list.data.length === 0) return <p class="empty">{empty}</p>;
+  return <>{children(list.data)}</>;
+}

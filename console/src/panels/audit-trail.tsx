@@ -3,7 +3,7 @@ import { api, call, type Schemas } from '../api/client';
 import { describeData, mergeTrail, type AuditStream } from '../audit';
 import { when } from '../format';
 import type { ProblemView } from '../problem';
-import { asProblem, Loading, MoreButton, ProblemBox, Section } from '../ui';
+import { asProblem, Loading, MoreButton, num, ProblemBox, Section, Table } from '../ui';
 
 type Entity = Schemas['AuditEntryDto']['entity'];
 /** One `GET /audit?entity=&entity_id=` stream of this page. */
@@ -76,38 +76,25 @@ export function AuditTrailPanel({
       <Loading loading={busy && !trail} />
       {trail && trail.shown.length === 0 && !trail.more && <p class="empty">{empty}</p>}
       {trail && trail.shown.length > 0 && (
-        <table aria-label="Audit entries">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Data</th>
-              <th scope="col" class="num">
-                Seq
-              </th>
+        <Table label="Audit entries" columns={['When', 'Actor', 'Action', 'Data', num('Seq')]}>
+          {trail.shown.map((e) => (
+            <tr key={e.id}>
+              <td>{when(e.at)}</td>
+              <td>{e.actor}</td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>
+                <ul class="audit-data">
+                  {describeData(e.data).map((line) => (
+                    <li key={line}>{line}</li>
+                  ))}
+                </ul>
+              </td>
+              <td class="num">{e.seq ?? '—'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {trail.shown.map((e) => (
-              <tr key={e.id}>
-                <td>{when(e.at)}</td>
-                <td>{e.actor}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  <ul class="audit-data">
-                    {describeData(e.data).map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                </td>
-                <td class="num">{e.seq ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       <MoreButton cursor={trail?.more && !busy ? 'more' : null} onMore={more} />
     </Section>

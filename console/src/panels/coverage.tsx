@@ -10,7 +10,7 @@ import {
 } from '../coverage';
 import { when } from '../format';
 import type { ProblemView } from '../problem';
-import { asProblem, Loading, MoreButton, ProblemBox, Section, useLoad } from '../ui';
+import { asProblem, Loading, MoreButton, num, ProblemBox, Section, Table, useLoad } from '../ui';
 
 type Bank = Schemas['BankDto'];
 type Statement = Schemas['StatementListItemDto'];
@@ -62,87 +62,63 @@ export function CoveragePanel({ bank }: { bank: Bank }) {
           <p class={data.data.coverage.some((d) => d.only_in_statement > 0) ? 'warn' : 'muted'}>
             {coverageSummary(data.data.coverage)}
           </p>
-          <table aria-label={`Coverage, last ${COVERAGE_DAYS} days: ${name}`}>
-            <thead>
-              <tr>
-                <th scope="col">Day (UTC)</th>
-                <th scope="col" class="num">
-                  Statement entries
-                </th>
-                <th scope="col" class="num">
-                  By webhook
-                </th>
-                <th scope="col" class="num">
-                  By pull
-                </th>
-                <th scope="col">Only in a statement</th>
-                <th scope="col" class="num">
-                  In no statement
-                </th>
+          <Table
+            label={`Coverage, last ${COVERAGE_DAYS} days: ${name}`}
+            columns={[
+              'Day (UTC)',
+              num('Statement entries'),
+              num('By webhook'),
+              num('By pull'),
+              'Only in a statement',
+              num('In no statement'),
+            ]}
+          >
+            {data.data.coverage.map((d) => (
+              <tr key={d.date} class={d.only_in_statement > 0 ? 'missed' : undefined}>
+                <th scope="row">{d.date}</th>
+                <td class="num">{d.statement_entries}</td>
+                <td class="num">{d.received_by_webhook}</td>
+                <td class="num">{d.found_by_pull}</td>
+                <td>
+                  {d.only_in_statement > 0 ? <strong>⚠ {missed(d.only_in_statement)}</strong> : '0'}
+                </td>
+                <td class="num">{d.not_in_statement}</td>
               </tr>
-            </thead>
-            <tbody>
-              {data.data.coverage.map((d) => (
-                <tr key={d.date} class={d.only_in_statement > 0 ? 'missed' : undefined}>
-                  <th scope="row">{d.date}</th>
-                  <td class="num">{d.statement_entries}</td>
-                  <td class="num">{d.received_by_webhook}</td>
-                  <td class="num">{d.found_by_pull}</td>
-                  <td>
-                    {d.only_in_statement > 0 ? (
-                      <strong>⚠ {missed(d.only_in_statement)}</strong>
-                    ) : (
-                      '0'
-                    )}
-                  </td>
-                  <td class="num">{d.not_in_statement}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
           <h3>Statements received</h3>
           <ProblemBox problem={moreProblem} />
           {statements.length === 0 ? (
             <p class="empty">No statements uploaded for this bank.</p>
           ) : (
-            <table aria-label={`Statements: ${name}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Period</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">Format</th>
-                  <th scope="col" class="num">
-                    Entries
-                  </th>
-                  <th scope="col" class="num">
-                    New
-                  </th>
-                  <th scope="col" class="num">
-                    Known
-                  </th>
-                  <th scope="col">Balance check</th>
-                  <th scope="col">Received</th>
+            <Table
+              label={`Statements: ${name}`}
+              columns={[
+                'Period',
+                'Account',
+                'Format',
+                num('Entries'),
+                num('New'),
+                num('Known'),
+                'Balance check',
+                'Received',
+              ]}
+            >
+              {statements.map((st) => (
+                <tr key={st.id}>
+                  <td>{period(st.period_start, st.period_end)}</td>
+                  <td class="wrap">{st.account ?? '—'}</td>
+                  <td>{st.format}</td>
+                  <td class="num">{st.entries_count}</td>
+                  <td class="num">{st.new_count}</td>
+                  <td class="num">{st.known_count}</td>
+                  <td class={st.balance_check === 'mismatch' || st.gap_before ? 'warn' : undefined}>
+                    {balanceCheck(st.balance_check, st.gap_before)}
+                  </td>
+                  <td>{when(st.created_at)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {statements.map((st) => (
-                  <tr key={st.id}>
-                    <td>{period(st.period_start, st.period_end)}</td>
-                    <td class="wrap">{st.account ?? '—'}</td>
-                    <td>{st.format}</td>
-                    <td class="num">{st.entries_count}</td>
-                    <td class="num">{st.new_count}</td>
-                    <td class="num">{st.known_count}</td>
-                    <td
-                      class={st.balance_check === 'mismatch' || st.gap_before ? 'warn' : undefined}
-                    >
-                      {balanceCheck(st.balance_check, st.gap_before)}
-                    </td>
-                    <td>{when(st.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
           <MoreButton cursor={cursor} onMore={() => void loadMore()} />
         </>

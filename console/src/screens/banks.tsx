@@ -2,7 +2,7 @@ import { api, call, type Schemas } from '../api/client';
 import { when } from '../format';
 import { href } from '../router';
 import { CoveragePanel } from '../panels/coverage';
-import { Loading, ProblemBox, useLoad } from '../ui';
+import { Loading, ProblemBox, Table, useLoad } from '../ui';
 
 type Bank = Schemas['BankDto'];
 type Run = Schemas['RunDto'];
@@ -56,55 +56,53 @@ export function BanksScreen() {
       <ProblemBox problem={banks.problem} />
       <Loading loading={banks.loading && !banks.data} />
       {banks.data && (
-        <table aria-label="Banks">
-          <thead>
-            <tr>
-              <th scope="col">Bank</th>
-              <th scope="col">Scheme</th>
-              <th scope="col">Last webhook</th>
-              <th scope="col">Last pull</th>
-              <th scope="col">Last pull error</th>
-              <th scope="col">Failed transactions</th>
+        <Table
+          label="Banks"
+          columns={[
+            'Bank',
+            'Scheme',
+            'Last webhook',
+            'Last pull',
+            'Last pull error',
+            'Failed transactions',
+          ]}
+        >
+          {banks.data.map(({ bank, health }) => (
+            <tr key={bank.id}>
+              <th scope="row">
+                {bank.name} <span class="muted">({bank.id})</span>
+              </th>
+              <td>
+                {bank.signature_scheme}
+                {bank.secrets.active_count === 0 && (
+                  <span class="warn"> · no secret: every delivery is refused</span>
+                )}
+              </td>
+              <td>{health.lastWebhook ? when(health.lastWebhook) : 'never'}</td>
+              <td>
+                {!bank.api
+                  ? 'no pull API'
+                  : health.lastPull
+                    ? `${when(health.lastPull.at)} (${health.lastPull.pulled} pulled)`
+                    : `not in the last ${RUNS_LOOKED_AT} runs`}
+              </td>
+              <td class="wrap">
+                {health.lastPullError
+                  ? `${when(health.lastPullError.at)}: ${health.lastPullError.error}`
+                  : '—'}
+              </td>
+              <td>
+                {health.failed === '0' ? (
+                  '0'
+                ) : (
+                  <a href={href('transactions', null, { bank: bank.id, status: 'FAILED' })}>
+                    {health.failed}
+                  </a>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {banks.data.map(({ bank, health }) => (
-              <tr key={bank.id}>
-                <th scope="row">
-                  {bank.name} <span class="muted">({bank.id})</span>
-                </th>
-                <td>
-                  {bank.signature_scheme}
-                  {bank.secrets.active_count === 0 && (
-                    <span class="warn"> · no secret: every delivery is refused</span>
-                  )}
-                </td>
-                <td>{health.lastWebhook ? when(health.lastWebhook) : 'never'}</td>
-                <td>
-                  {!bank.api
-                    ? 'no pull API'
-                    : health.lastPull
-                      ? `${when(health.lastPull.at)} (${health.lastPull.pulled} pulled)`
-                      : `not in the last ${RUNS_LOOKED_AT} runs`}
-                </td>
-                <td class="wrap">
-                  {health.lastPullError
-                    ? `${when(health.lastPullError.at)}: ${health.lastPullError.error}`
-                    : '—'}
-                </td>
-                <td>
-                  {health.failed === '0' ? (
-                    '0'
-                  ) : (
-                    <a href={href('transactions', null, { bank: bank.id, status: 'FAILED' })}>
-                      {health.failed}
-                    </a>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {banks.data?.map(({ bank }) => (
         <CoveragePanel key={bank.id} bank={bank} />

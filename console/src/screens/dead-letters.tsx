@@ -5,10 +5,12 @@ import { mayAct } from '../roles';
 import { href } from '../router';
 import {
   Done,
-  Loading,
+  ListOf,
   MoreButton,
+  num,
   ProblemBox,
   Section,
+  Table,
   useAction,
   useLoad,
   usePaged,
@@ -64,32 +66,28 @@ function FailedTransactions({ operator }: { operator: boolean }) {
     <Section title="Failed transactions (processing gave up)">
       <ProblemBox problem={list.problem ?? action.problem} />
       <Done text={action.done} />
-      <Loading loading={list.loading && !list.data} />
-      {list.data && list.data.length === 0 && <p class="empty">None.</p>}
-      {list.data && list.data.length > 0 && (
-        <>
-          {operator && (
-            <p>
-              <button type="button" disabled={action.busy} onClick={() => void retryAll()}>
-                Retry every failed transaction
-              </button>
-            </p>
-          )}
-          <table aria-label="Failed transactions">
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Bank</th>
-                <th scope="col" class="num">
-                  Amount
-                </th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
-                {operator && <th scope="col">Action</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((t) => (
+      <ListOf list={list} empty="None.">
+        {(rows) => (
+          <>
+            {operator && (
+              <p>
+                <button type="button" disabled={action.busy} onClick={() => void retryAll()}>
+                  Retry every failed transaction
+                </button>
+              </p>
+            )}
+            <Table
+              label="Failed transactions"
+              columns={[
+                'Received',
+                'Bank',
+                num('Amount'),
+                'Attempts',
+                'Last error',
+                operator && 'Action',
+              ]}
+            >
+              {rows.map((t) => (
                 <tr key={t.id}>
                   <td>
                     <a href={href('transactions', t.id)}>{when(t.created_at)}</a>
@@ -112,10 +110,10 @@ function FailedTransactions({ operator }: { operator: boolean }) {
                   )}
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </>
-      )}
+            </Table>
+          </>
+        )}
+      </ListOf>
       <MoreButton cursor={list.cursor} onMore={list.more} />
     </Section>
   );
@@ -155,22 +153,13 @@ function DeadDeliveries() {
       </p>
       <ProblemBox problem={dead.problem ?? action.problem} />
       <Done text={action.done} />
-      <Loading loading={dead.loading && !dead.data} />
-      {dead.data && dead.data.length === 0 && <p class="empty">None.</p>}
-      {dead.data && dead.data.length > 0 && (
-        <table aria-label="Dead-lettered deliveries">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Subscriber</th>
-              <th scope="col">Event</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {dead.data.map(({ sub, d }) => (
+      <ListOf list={dead} empty="None.">
+        {(rows) => (
+          <Table
+            label="Dead-lettered deliveries"
+            columns={['Created', 'Subscriber', 'Event', 'Attempts', 'Last error', 'Action']}
+          >
+            {rows.map(({ sub, d }) => (
               <tr key={d.id}>
                 <td>{when(d.created_at)}</td>
                 <td class="wrap">{sub.url}</td>
@@ -189,9 +178,9 @@ function DeadDeliveries() {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </Table>
+        )}
+      </ListOf>
     </Section>
   );
 }

@@ -9,10 +9,13 @@ import {
   ChoiceFilter,
   Done,
   Facts,
+  ListOf,
   Loading,
   MoreButton,
+  num,
   ProblemBox,
   Section,
+  Table,
   useAction,
   useLoad,
   usePaged,
@@ -70,26 +73,13 @@ export function InvoicesScreen({ params }: { params: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
       <ProblemBox problem={list.problem} />
-      <Loading loading={list.loading && !list.data} />
-      {list.data && list.data.length === 0 && <p class="empty">No invoice matches.</p>}
-      {list.data && list.data.length > 0 && (
-        <table aria-label="Invoices">
-          <thead>
-            <tr>
-              <th scope="col">Number</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Due
-              </th>
-              <th scope="col" class="num">
-                Outstanding
-              </th>
-              <th scope="col">Due date</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((i) => (
+      <ListOf list={list} empty="No invoice matches.">
+        {(rows) => (
+          <Table
+            label="Invoices"
+            columns={['Number', 'Customer', 'Status', num('Due'), num('Outstanding'), 'Due date']}
+          >
+            {rows.map((i) => (
               <tr key={i.id}>
                 <td>
                   <a href={href('invoices', i.id)}>{i.invoice_number}</a>
@@ -101,9 +91,9 @@ export function InvoicesScreen({ params }: { params: URLSearchParams }) {
                 <td>{i.due_date ?? '—'}</td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </Table>
+        )}
+      </ListOf>
       <MoreButton cursor={list.cursor} onMore={list.more} />
     </>
   );

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/client';
 import { elapsed, label, money, when } from '../format';
 import { href } from '../router';
-import { Done, Facts, Loading, ProblemBox, Section, useAction, useLoad } from '../ui';
+import { Done, Facts, Loading, num, ProblemBox, Section, Table, useAction, useLoad } from '../ui';
 
 type Transaction = Schemas['TransactionDto'];
 type Match = Schemas['MatchDto'];
@@ -61,50 +61,46 @@ export function AllocationsTable({
 }) {
   if (rows.length === 0) return <p class="empty">No allocations.</p>;
   return (
-    <table aria-label="Allocations">
-      <thead>
-        <tr>
-          <th scope="col">{show === 'invoice' ? 'Invoice' : 'Transaction'}</th>
-          <th scope="col" class="num">
-            Amount
-          </th>
-          <th scope="col">Rule</th>
-          <th scope="col">By</th>
-          <th scope="col">When</th>
-          <th scope="col">State</th>
-          {onReverse && <th scope="col">Action</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((m) => (
-          <tr key={m.id} class={m.live ? undefined : 'reversed'}>
+    <Table
+      label="Allocations"
+      columns={[
+        show === 'invoice' ? 'Invoice' : 'Transaction',
+        num('Amount'),
+        'Rule',
+        'By',
+        'When',
+        'State',
+        onReverse && 'Action',
+      ]}
+    >
+      {rows.map((m) => (
+        <tr key={m.id} class={m.live ? undefined : 'reversed'}>
+          <td>
+            {show === 'invoice' ? (
+              <a href={href('invoices', m.invoice_id)}>{m.invoice_number}</a>
+            ) : (
+              <a href={href('transactions', m.transaction_id)}>{m.transaction_id.slice(0, 8)}</a>
+            )}
+          </td>
+          <td class="num">{money(m.amount, m.currency)}</td>
+          <td>{label(m.rule)}</td>
+          <td>{m.created_by}</td>
+          <td>{when(m.created_at)}</td>
+          <td>
+            {m.live ? 'live' : `reversed by ${m.reversed_by ?? '?'}: ${m.reversal_reason ?? ''}`}
+          </td>
+          {onReverse && (
             <td>
-              {show === 'invoice' ? (
-                <a href={href('invoices', m.invoice_id)}>{m.invoice_number}</a>
-              ) : (
-                <a href={href('transactions', m.transaction_id)}>{m.transaction_id.slice(0, 8)}</a>
+              {m.live && (
+                <button type="button" class="secondary" onClick={() => onReverse(m)}>
+                  Reverse
+                </button>
               )}
             </td>
-            <td class="num">{money(m.amount, m.currency)}</td>
-            <td>{label(m.rule)}</td>
-            <td>{m.created_by}</td>
-            <td>{when(m.created_at)}</td>
-            <td>
-              {m.live ? 'live' : `reversed by ${m.reversed_by ?? '?'}: ${m.reversal_reason ?? ''}`}
-            </td>
-            {onReverse && (
-              <td>
-                {m.live && (
-                  <button type="button" class="secondary" onClick={() => onReverse(m)}>
-                    Reverse
-                  </button>
-                )}
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+          )}
+        </tr>
+      ))}
+    </Table>
   );
 }
 

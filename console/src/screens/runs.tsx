@@ -6,10 +6,12 @@ import { href } from '../router';
 import {
   Done,
   Facts,
-  Loading,
+  ListOf,
   MoreButton,
+  num,
   ProblemBox,
   Section,
+  Table,
   useAction,
   useLoad,
   usePaged,
@@ -44,30 +46,22 @@ export function RunsScreen({ id, me }: { id: string | null; me: Me }) {
       <Done text={runNow.done} />
       <ProblemBox problem={runNow.problem ?? list.problem} />
       {id && <RunDetail id={id} />}
-      <Loading loading={list.loading && !list.data} />
-      {list.data && list.data.length === 0 && <p class="empty">No run yet.</p>}
-      {list.data && list.data.length > 0 && (
-        <table aria-label="Runs">
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">Status</th>
-              <th scope="col">Took</th>
-              <th scope="col" class="num">
-                Pulled
-              </th>
-              <th scope="col" class="num">
-                Matched
-              </th>
-              <th scope="col" class="num">
-                Exceptions
-              </th>
-              <th scope="col">Bank errors</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((r) => (
+      <ListOf list={list} empty="No run yet.">
+        {(rows) => (
+          <Table
+            label="Runs"
+            columns={[
+              'Started',
+              'Trigger',
+              'Status',
+              'Took',
+              num('Pulled'),
+              num('Matched'),
+              num('Exceptions'),
+              'Bank errors',
+            ]}
+          >
+            {rows.map((r) => (
               <tr key={r.id} class={r.id === id ? 'selected' : undefined}>
                 <td>
                   <a href={href('runs', r.id)}>{when(r.started_at)}</a>
@@ -89,9 +83,9 @@ export function RunsScreen({ id, me }: { id: string | null; me: Me }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </Table>
+        )}
+      </ListOf>
       <MoreButton cursor={list.cursor} onMore={list.more} />
     </>
   );

@@ -8,10 +8,13 @@ import { AuditTrailPanel } from '../panels/audit-trail';
 import {
   ChoiceFilter,
   Done,
+  ListOf,
   Loading,
   MoreButton,
+  num,
   ProblemBox,
   Section,
+  Table,
   useAction,
   useLoad,
   usePaged,
@@ -94,24 +97,13 @@ export function TransactionsScreen({ params }: { params: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
       <ProblemBox problem={list.problem} />
-      <Loading loading={list.loading && !list.data} />
-      {list.data && list.data.length === 0 && <p class="empty">No transaction matches.</p>}
-      {list.data && list.data.length > 0 && (
-        <table aria-label="Transactions">
-          <thead>
-            <tr>
-              <th scope="col">Occurred</th>
-              <th scope="col">Bank</th>
-              <th scope="col">External id</th>
-              <th scope="col" class="num">
-                Amount
-              </th>
-              <th scope="col">Reference</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((t) => (
+      <ListOf list={list} empty="No transaction matches.">
+        {(rows) => (
+          <Table
+            label="Transactions"
+            columns={['Occurred', 'Bank', 'External id', num('Amount'), 'Reference', 'Status']}
+          >
+            {rows.map((t) => (
               <tr key={t.id}>
                 <td>
                   <a href={href('transactions', t.id)}>{when(t.occurred_at)}</a>
@@ -130,9 +122,9 @@ export function TransactionsScreen({ params }: { params: URLSearchParams }) {
                 </td>
               </tr>
             ))}
-          </tbody>
-        </table>
-      )}
+          </Table>
+        )}
+      </ListOf>
       <MoreButton cursor={list.cursor} onMore={list.more} />
     </>
   );

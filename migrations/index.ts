@@ -15,6 +15,7 @@ import { AuditLog1795559500000 } from './1795559500000-AuditLog';
 import { Statements1795559600000 } from './1795559600000-Statements';
 import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
 import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
+import { OutboxAggregateWhen1795559720000 } from './1795559720000-OutboxAggregateWhen';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -38,4 +39,5 @@ export const MIGRATIONS = [
   Statements1795559600000,
   DebeziumOutbox1795559700000,
   OutboxSeqIndex1795559710000,
+  OutboxAggregateWhen1795559720000,
 ];

@@ -115,6 +115,9 @@ export class Wakeups implements OnApplicationBootstrap, OnApplicationShutdown {
       connectionString: options.url,
       application_name: 'bank-sync-wakeups',
       connectionTimeoutMillis: 3000,
+      // Each NOTIFY is a transaction of its own, and its commit need not wait for the WAL flush:
+      // a wake-up lost in a crash costs at most one poll (the work itself is durable already).
+      options: '-c synchronous_commit=off',
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, null));

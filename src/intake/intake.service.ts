@@ -103,13 +103,16 @@ WITH input AS (
      AND ((transactions.bank_status = 'HELD' AND EXCLUDED.bank_status = 'SETTLED')
           OR (transactions.amount IS NULL AND transactions.status IN ('PENDING', 'FAILED')
               AND EXCLUDED.source = 'pull'))
-  RETURNING bank_id, external_id, status, xmax = 0 AS inserted,
+  RETURNING id, bank_id, external_id, status, xmax = 0 AS inserted,
             bank_sync_transaction_json(transactions) AS json
 ), outbox AS (
-  INSERT INTO outbox_events (id, type, payload)
-  SELECT gen_random_uuid(), 'transaction.received', json FROM tx WHERE inserted
+  -- The aggregate named here, so the outbox's trigger skips these rows (OutboxAggregateWhen).
+  INSERT INTO outbox_events (id, type, payload, aggregatetype, aggregateid)
+  SELECT gen_random_uuid(), 'transaction.received', json, 'transaction', id::text
+    FROM tx WHERE inserted
   UNION ALL
-  SELECT gen_random_uuid(), 'transaction.processed', json FROM tx WHERE status = 'PROCESSED'
+  SELECT gen_random_uuid(), 'transaction.processed', json, 'transaction', id::text
+    FROM tx WHERE status = 'PROCESSED'
 )
 SELECT i.ord, tx.external_id IS NOT NULL AS tx_written
   FROM input i
@@ -269,7 +272,7 @@ export class IntakeService {
     // the intake statement once per connection, and TypeORM's per-query work is skipped.
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const query: QueryConfig & { query_timeout: number } = {
-      name: 'bank-sync-intake-v7',
+      name: 'bank-sync-intake-v8',
       text: INTAKE_SQL,
       // A database that hangs (rather than refuses) must not hold the bank's request open: past
       // this, the batch fails with "Query read timeout" (answered 503, see problem.filter), and

@@ -16,6 +16,7 @@ import { Statements1795559600000 } from './1795559600000-Statements';
 import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
 import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 import { OutboxAggregateWhen1795559720000 } from './1795559720000-OutboxAggregateWhen';
+import { ParallelSafeFormatting1795559730000 } from './1795559730000-ParallelSafeFormatting';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -40,4 +41,5 @@ export const MIGRATIONS = [
   DebeziumOutbox1795559700000,
   OutboxSeqIndex1795559710000,
   OutboxAggregateWhen1795559720000,
+  ParallelSafeFormatting1795559730000,
 ];

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { matchesExportSql } from '../src/reconciliation/reconciliation.exports';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
 
@@ -176,5 +178,27 @@ describe('streamed exports', () => {
     expect(asCsv.map((r) => r.id)).toEqual(api.map((e: { id: string }) => e.id));
     expect(JSON.parse(asCsv[0].data)).toEqual(api[0].data);
     expect((await t.request('GET', '/audit/export')).status).toBe(401);
+  });
+
+  it('may be formatted by parallel workers: the statement is parallel safe, its output the same', async () => {
+    const statement = matchesExportSql({ format: 'csv' });
+    const select = /^COPY \((.*)\) TO STDOUT/s.exec(statement)?.[1] as string;
+    const db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      // A handful of rows: parallel plans only where the costs say so, forced here.
+      await db.query(`SET parallel_setup_cost = 0`);
+      await db.query(`SET parallel_tuple_cost = 0`);
+      await db.query(`SET min_parallel_table_scan_size = 0`);
+      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${select}`);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Gather/);
+      const parallel = await db.query(select);
+      await db.query(`SET max_parallel_workers_per_gather = 0`);
+      const serial = await db.query(select);
+      expect(parallel.rows.length).toBeGreaterThan(0);
+      expect(parallel.rows).toEqual(serial.rows);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -24,7 +24,8 @@ export function ApiExport(what: string, csvExample: string, jsonlExample: string
     }),
     ApiResponse({
       status: 429,
-      description: 'Too many exports are running on this instance; retry after retry_after s',
+      description: 'Too many exports are running on this instance; see Retry-After',
+      headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
     }),
   );
 }

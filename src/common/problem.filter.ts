@@ -167,8 +167,12 @@ export function sendProblem(err: unknown, req: Request, res: Response, logger: L
   }
   if (res.headersSent) return;
   if (body.status === 429 && err instanceof HttpException) {
-    const retryAfter = (err.getResponse() as { retryAfter?: number } | null)?.retryAfter;
-    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
+    // The throttler's own exception, or a problem that says how long (`retry_after`).
+    const retryAfter =
+      (err.getResponse() as { retryAfter?: number } | null)?.retryAfter ?? body.retry_after;
+    if (typeof retryAfter === 'number' && retryAfter > 0) {
+      res.setHeader('Retry-After', String(retryAfter));
+    }
   }
   res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }

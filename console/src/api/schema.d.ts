@@ -5991,9 +5991,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many exports are running on this instance; retry after retry_after s */
+            /** @description Too many exports are running on this instance; see Retry-After */
             429: {
                 headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6676,9 +6678,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many exports are running on this instance; retry after retry_after s */
+            /** @description Too many exports are running on this instance; see Retry-After */
             429: {
                 headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6791,9 +6795,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many exports are running on this instance; retry after retry_after s */
+            /** @description Too many exports are running on this instance; see Retry-After */
             429: {
                 headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7991,9 +7997,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many exports are running on this instance; retry after retry_after s */
+            /** @description Too many exports are running on this instance; see Retry-After */
             429: {
                 headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -189,6 +189,29 @@ describe('audit log', () => {
     });
     await t.request('POST', `/subscriptions/${subId}/rotate-secret`, { headers: admin, json: {} });
     await t.request('DELETE', `/subscriptions/${subId}`, { headers: admin });
+    // A CSV mapping decides which column is money: saved, then replaced.
+    const mapping = (amount: string) => ({
+      delimiter: ';',
+      decimal_separator: ',',
+      encoding: 'iso-8859-1',
+      date_format: 'YYYYMMDD',
+      header: true,
+      skip_rows: 0,
+      currency: 'EUR',
+      columns: {
+        date: 'Datum',
+        amount,
+        direction: { column: 'Af Bij', debit_values: ['Af'] },
+        counterparty: 'Naam',
+      },
+    });
+    for (const amount of ['Bedrag', 'Betrag']) {
+      const put = await t.request('PUT', '/banks/default/csv-mapping', {
+        headers: operator,
+        json: mapping(amount),
+      });
+      expect(put.status).toBe(200);
+    }
 
     const entries = await all();
     const actions = new Set(entries.map((e) => e.action));
@@ -204,6 +227,7 @@ describe('audit log', () => {
       'suggestion.declined',
       'bank.created',
       'bank.updated',
+      'bank.csv_mapping_saved',
       'api_key.created',
       'api_key.revoked',
       'subscription.created',
@@ -264,6 +288,18 @@ describe('audit log', () => {
     expect(of(entries, 'bank.updated')[0].data).toEqual({
       name: 'Audit Bank plc',
       secrets_count: 1,
+    });
+
+    const mappings = of(entries, 'bank.csv_mapping_saved');
+    expect(mappings.map((e) => [e.actor, e.entity, e.entity_id])).toEqual([
+      ['ops-alice', 'bank', 'default'],
+      ['ops-alice', 'bank', 'default'],
+    ]);
+    expect(mappings[0].data.previous).toBeNull();
+    expect(mappings[0].data.mapping).toMatchObject({ columns: { amount: 'Bedrag' } });
+    expect(mappings[1].data).toMatchObject({
+      mapping: { columns: { amount: 'Betrag' } },
+      previous: { columns: { amount: 'Bedrag' } },
     });
 
     // No secret, token or key is ever in the trail.

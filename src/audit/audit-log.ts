@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'invoice.cancelled',
   'bank.created',
   'bank.updated',
+  'bank.csv_mapping_saved',
   'api_key.created',
   'api_key.revoked',
   'subscription.created',

@@ -20,6 +20,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { MinRole } from '../auth/roles.decorator';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import type { StaffRequest } from '../auth/roles.guard';
 import { CoverageDto, CoverageQuery } from './coverage.dto';
 import { StatementsCoverage } from './statements-coverage';
@@ -94,8 +95,12 @@ export class StatementsController {
   @MinRole('operator')
   @ApiOperation({ summary: "Save the bank's CSV mapping (operator)" })
   @ApiResponse({ status: 200, type: CsvMappingDto })
-  putMapping(@Param('id') id: string, @Body() body: CsvMappingDto): Promise<CsvMappingDto> {
-    return this.statements.putMapping(id, body);
+  putMapping(
+    @Param('id') id: string,
+    @Body() body: CsvMappingDto,
+    @Req() req: StaffRequest,
+  ): Promise<CsvMappingDto> {
+    return this.statements.putMapping(id, body, req.staff as StaffPrincipal);
   }
 
   @Get('banks/:id/statements')

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { appendAudit } from '../audit/audit-log';
+import type { StaffPrincipal } from '../auth/api-keys.service';
 import { BanksService } from '../banks/banks.service';
 import { formatAmount } from '../common/money';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
@@ -169,14 +171,37 @@ export class StatementsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async putMapping(bankId: string, body: CsvMappingDto): Promise<CsvMappingDto> {
+  /**
+   * Saves the bank's CSV mapping, audited with the one it replaced: a mapping decides which
+   * column is the amount and which sign is money in, so changing it changes money.
+   */
+  async putMapping(
+    bankId: string,
+    body: CsvMappingDto,
+    staff: StaffPrincipal,
+  ): Promise<CsvMappingDto> {
     await this.banks.get(bankId);
     const mapping = validateMapping(body);
-    await this.dataSource.query(
-      `INSERT INTO bank_csv_mappings (bank_id, mapping) VALUES ($1, $2)
-       ON CONFLICT (bank_id) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = now()`,
-      [bankId, JSON.stringify(mapping)],
-    );
+    await this.dataSource.transaction(async (m) => {
+      const [old] = await m.query<Array<{ mapping: CsvMapping }>>(
+        `SELECT mapping FROM bank_csv_mappings WHERE bank_id = $1 FOR UPDATE`,
+        [bankId],
+      );
+      await m.query(
+        `INSERT INTO bank_csv_mappings (bank_id, mapping) VALUES ($1, $2)
+         ON CONFLICT (bank_id) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = now()`,
+        [bankId, JSON.stringify(mapping)],
+      );
+      await appendAudit(m, [
+        {
+          actor: { name: staff.name, keyId: staff.keyId },
+          action: 'bank.csv_mapping_saved',
+          entity: 'bank',
+          entityId: bankId,
+          data: { mapping, previous: old?.mapping ?? null },
+        },
+      ]);
+    });
     return mapping as CsvMappingDto;
   }
 

@@ -2238,7 +2238,7 @@ export interface components {
              */
             actor_key_id: string | null;
             /** @enum {string} */
-            action: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+            action: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "bank.csv_mapping_saved" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
             /** @enum {string} */
             entity: "allocation" | "write_off" | "suggestion" | "write_off_rule" | "invoice" | "bank" | "api_key" | "subscription";
             entity_id: string;
@@ -7764,7 +7764,7 @@ export interface operations {
                 entity_id?: string;
                 /** @description A staff key name, or `system` */
                 actor?: string;
-                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "bank.csv_mapping_saved" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
                 /** @description `at >= from` (ISO 8601) */
                 from?: string;
                 /** @description `at < to` (ISO 8601) */
@@ -7911,7 +7911,7 @@ export interface operations {
                 entity_id?: string;
                 /** @description A staff key name, or `system` */
                 actor?: string;
-                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
+                action?: "allocation.created" | "allocation.reversed" | "write_off.created" | "write_off.reversed" | "suggestion.accepted" | "suggestion.declined" | "write_off_rule.created" | "write_off_rule.deleted" | "invoice.created" | "invoice.cancelled" | "bank.created" | "bank.updated" | "bank.csv_mapping_saved" | "api_key.created" | "api_key.revoked" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret_rotated";
                 /** @description `at >= from` (ISO 8601) */
                 from?: string;
                 /** @description `at < to` (ISO 8601) */

@@ -314,7 +314,10 @@ export function startFlagsOf(dir: string): string[] {
   if (words[0] !== 'node' || main < 0) {
     throw new Error(`${dir}/package.json "start" is not "node [flags] dist/src/main.js"`);
   }
-  return words.slice(1, main);
+  // BENCH_NODE_FLAGS: more flags for the services a bench starts (a CPU profile:
+  // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'; NODE_OPTIONS may not carry them).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((w) => w !== '');
+  return [...words.slice(1, main), ...extra];
 }
 
 /**

@@ -17,6 +17,7 @@ import { DebeziumOutbox1795559700000 } from './1795559700000-DebeziumOutbox';
 import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 import { OutboxAggregateWhen1795559720000 } from './1795559720000-OutboxAggregateWhen';
 import { ParallelSafeFormatting1795559730000 } from './1795559730000-ParallelSafeFormatting';
+import { NormalizePartyAccounts1795559740000 } from './1795559740000-NormalizePartyAccounts';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -42,4 +43,5 @@ export const MIGRATIONS = [
   OutboxSeqIndex1795559710000,
   OutboxAggregateWhen1795559720000,
   ParallelSafeFormatting1795559730000,
+  NormalizePartyAccounts1795559740000,
 ];

@@ -356,6 +356,27 @@ describe('suggestions, write-offs and refunds', () => {
     });
   });
 
+  it('learns an account spelled with dots (a CSV statement) in the form it is looked up by', async () => {
+    await invoice('SPL-1', '40.00', 'Spacely Sprockets');
+    await tx('40.00', { reference: 'SPL-1', account: '12.34.56.789' });
+    await run();
+    expect(
+      await query(
+        t.databaseUrl,
+        `SELECT account FROM party_accounts WHERE customer_key = 'spacely sprockets'`,
+      ),
+    ).toEqual([{ account: '123456789' }]);
+    const inv = await invoice('SPL-2', '45.00', 'Spacely Sprockets');
+    const id = await tx('45.00', { account: '123 456 789', counterparty: 'S. Spacely' });
+    await run();
+    const [s] = (await suggestions(id)).body.data;
+    expect(s).toMatchObject({ kind: 'amount', invoices: [{ invoice_id: inv }] });
+    expect(s.evidence.party).toEqual({
+      score: 1,
+      detail: 'account …6789 paid Spacely Sprockets before',
+    });
+  });
+
   it('finds one transfer paying several invoices of one customer', async () => {
     const ids = [
       await invoice('INI-1', '100.00', 'Initech'),

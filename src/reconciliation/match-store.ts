@@ -9,6 +9,7 @@ import type { EntityManager } from 'typeorm';
 import { compareMoney, subMoney } from '../common/money';
 import { candidateKeys } from './matcher';
 import { deletionKeys, isNearCandidate, nearKind } from './suggestions/near-reference';
+import { normalizeAccount } from './suggestions/party';
 import type { WriteOffRule } from './suggestions/write-off';
 import { appendAudit } from '../audit/audit-log';
 import { type AppliedSuggestion, ledgerAuditEntries } from './match-audit';
@@ -302,21 +303,23 @@ async function learnAccounts(
   actor: Actor,
 ): Promise<void> {
   // Most payments carry no account: then there is nothing to learn and no statement to send.
-  const confirmed = allocations.filter(
-    (a) =>
-      (a.rule !== 'suggestion' || actor.name !== SYSTEM_ACTOR_NAME) &&
-      !!ledger.transaction(a.transactionId)?.counterparty_account,
-  );
-  if (confirmed.length === 0) return;
+  // Stored in the form the suggestions look it up by (normalizeAccount): a statement's CSV may
+  // spell an account with dots or spaces that the intake's parser did not take out.
+  const learned: Array<{ invoiceId: string; account: string }> = [];
+  for (const a of allocations) {
+    if (a.rule === 'suggestion' && actor.name === SYSTEM_ACTOR_NAME) continue;
+    const account = normalizeAccount(ledger.transaction(a.transactionId)?.counterparty_account);
+    if (account) learned.push({ invoiceId: a.invoiceId, account });
+  }
+  if (learned.length === 0) return;
   await m.query(
     `INSERT INTO party_accounts (customer_key, account)
-     SELECT DISTINCT i.customer_key, t.counterparty_account
-       FROM unnest($1::uuid[], $2::uuid[]) AS a(transaction_id, invoice_id)
-       JOIN transactions t ON t.id = a.transaction_id
+     SELECT DISTINCT i.customer_key, a.account
+       FROM unnest($1::uuid[], $2::text[]) AS a(invoice_id, account)
        JOIN invoices i ON i.id = a.invoice_id
-      WHERE t.counterparty_account IS NOT NULL AND i.customer_key IS NOT NULL
+      WHERE i.customer_key IS NOT NULL
      ON CONFLICT (customer_key, account) DO NOTHING`,
-    [confirmed.map((a) => a.transactionId), confirmed.map((a) => a.invoiceId)],
+    [learned.map((l) => l.invoiceId), learned.map((l) => l.account)],
   );
 }
 

@@ -11,7 +11,7 @@ import {
   type StatementEvent,
   type StatementTotals,
 } from './statement-events';
-import { lines } from './text-stream';
+import { lineBatches } from './text-stream';
 
 // :61: value date, [entry date MMDD], mark (C, D, RC, RD; EC/ED expected), [funds code],
 // amount with a decimal comma, type (N/S/F + 3), customer reference, [//bank reference].
@@ -21,7 +21,13 @@ const LINE_61 =
 const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d{1,15},\d{0,3})$/;
 const FIELD = /^:(\d{2}[A-Z]?):(.*)$/;
 
+// A statement's entries share a few dozen dates: each is worked out once (a Date per entry was
+// a good part of the per-entry garbage of a 200 000-entry file).
+const DAYS = new Map<string, string>();
+
 function yymmdd(text: string, at: string): string {
+  const known = DAYS.get(text);
+  if (known) return known;
   const yy = Number(text.slice(0, 2));
   const day = isoDate(
     yy < 80 ? 2000 + yy : 1900 + yy,
@@ -29,6 +35,8 @@ function yymmdd(text: string, at: string): string {
     Number(text.slice(4, 6)),
   );
   if (!day) throw new StatementFileError(at, `${text} is not a date (YYMMDD)`);
+  // Bounded: YYMMDD has 36 525 valid values.
+  DAYS.set(text, day);
   return day;
 }
 
@@ -52,9 +60,16 @@ function accountOf(text: string): { account: string; currency: string | null } {
   return { account: trimmed, currency: null };
 }
 
+const SUBFIELDS = {
+  REMI: /\/REMI\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+  CNTP: /\/CNTP\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+  NAME: /\/NAME\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+};
+
 /** The /CODE/value/ subfields of a structured :86: (Dutch, German and SEPA banks use them). */
-function subfield(info: string, code: string): string | null {
-  const m = new RegExp(`/${code}/(.*?)(?=/[A-Z]{2,4}/|$)`).exec(info);
+function subfield(info: string, code: keyof typeof SUBFIELDS): string | null {
+  if (!info.includes(`/${code}/`)) return null;
+  const m = SUBFIELDS[code].exec(info);
   return m ? m[1].replace(/\/+$/, '') : null;
 }
 
@@ -148,8 +163,10 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
     } else if (tag === '61') {
       const flushed = flushEntry();
       if (flushed) yield flushed;
-      const [first, ...rest] = value.split('\n');
-      const m = LINE_61.exec(first.replace(/\s+$/, ''));
+      const wrapped = value.indexOf('\n');
+      const first = wrapped < 0 ? value : value.slice(0, wrapped);
+      const rest = wrapped < 0 ? '' : value.slice(wrapped + 1).replace(/\n/g, '');
+      const m = LINE_61.exec(first.trimEnd());
       if (!m)
         throw new StatementFileError(
           at,
@@ -184,7 +201,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
         reversal: mark === 'RC' || mark === 'RD',
         bankRef: bankRef(m[7], at),
         counterpartyAccount: null,
-        supplement: rest.join(''),
+        supplement: rest,
         at: `line ${n}`,
       };
     } else if (tag === '86') {
@@ -216,30 +233,34 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
     open = null;
   }
 
-  for await (const { line, n } of lines(text, MAX_FIELD_CHARS)) {
-    const m = FIELD.exec(line);
-    if (m) {
-      if (field) yield* handle(field.tag, field.value, field.line);
-      field = { tag: m[1], value: m[2], line: n };
-      continue;
-    }
-    const trimmed = line.trim();
-    // Envelope and separators: {1:...}{2:...}{4:, -} (the end of block 4) or a lone "-" between
-    // messages, a Rabobank ":940:" line, blank lines. Inside a :86: a lone "-" is text: ING
-    // wraps its narrative anywhere.
-    const end = trimmed === '-}' || (trimmed === '-' && field?.tag !== '86');
-    if (end || trimmed === '' || trimmed === ':940:' || /^\{[1-5]:/.test(trimmed)) {
-      if (end) {
+  for await (const batch of lineBatches(text, MAX_FIELD_CHARS)) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i];
+      const n = batch.first + i;
+      const m = FIELD.exec(line);
+      if (m) {
         if (field) yield* handle(field.tag, field.value, field.line);
-        field = null;
+        field = { tag: m[1], value: m[2], line: n };
+        continue;
       }
-      continue;
+      const trimmed = line.trim();
+      // Envelope and separators: {1:...}{2:...}{4:, -} (the end of block 4) or a lone "-" between
+      // messages, a Rabobank ":940:" line, blank lines. Inside a :86: a lone "-" is text: ING
+      // wraps its narrative anywhere.
+      const end = trimmed === '-}' || (trimmed === '-' && field?.tag !== '86');
+      if (end || trimmed === '' || trimmed === ':940:' || /^\{[1-5]:/.test(trimmed)) {
+        if (end) {
+          if (field) yield* handle(field.tag, field.value, field.line);
+          field = null;
+        }
+        continue;
+      }
+      if (!field) throw new StatementFileError(`line ${n}`, 'not an MT940 field (:20:, :61:, ...)');
+      if (field.value.length + line.length > MAX_FIELD_CHARS) {
+        throw new StatementFileError(`line ${n}`, 'field too long');
+      }
+      field.value += `\n${line}`;
     }
-    if (!field) throw new StatementFileError(`line ${n}`, 'not an MT940 field (:20:, :61:, ...)');
-    if (field.value.length + line.length > MAX_FIELD_CHARS) {
-      throw new StatementFileError(`line ${n}`, 'field too long');
-    }
-    field.value += `\n${line}`;
   }
   if (field) yield* handle(field.tag, field.value, field.line);
   yield* close();

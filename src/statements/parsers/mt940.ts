@@ -91,6 +91,9 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
   let open: Open | null = null;
   let field: { tag: string; value: string; line: number } | null = null;
   let any = false;
+  // The events of one batch of lines: handed on after the batch, one await per event instead of
+  // a generator per field (the parser's garbage was most of an MT940 upload's memory).
+  const out: StatementEvent[] = [];
 
   function flushEntry(): StatementEvent | null {
     if (!open?.entry) return null;
@@ -120,10 +123,10 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
     };
   }
 
-  function* handle(tag: string, value: string, n: number): Generator<StatementEvent> {
+  function handle(tag: string, value: string, n: number): void {
     const at = `line ${n} (:${tag}:)`;
     if (tag === '20') {
-      if (open) yield* close();
+      if (open) close();
       open = {
         fields: {
           account: null,
@@ -138,7 +141,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
         info: null,
       };
       any = true;
-      yield { kind: 'begin' };
+      out.push({ kind: 'begin' });
       return;
     }
     if (!open) throw new StatementFileError(at, 'a field before the first :20:');
@@ -162,7 +165,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       o.fields.periodStart = yymmdd(m[2], at);
     } else if (tag === '61') {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
+      if (flushed) out.push(flushed);
       const wrapped = value.indexOf('\n');
       const first = wrapped < 0 ? value : value.slice(0, wrapped);
       const rest = wrapped < 0 ? '' : value.slice(wrapped + 1).replace(/\n/g, '');
@@ -208,7 +211,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       if (o.entry) o.info = value.replace(/\n/g, '');
     } else if (tag === '62F' || tag === '62M') {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
+      if (flushed) out.push(flushed);
       const m = BALANCE.exec(value.replace(/\s+/g, ''));
       if (!m)
         throw new StatementFileError(at, 'closing balance must be C|D, YYMMDD, currency, amount');
@@ -219,16 +222,16 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       o.fields.periodEnd = yymmdd(m[2], at);
     } else {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
+      if (flushed) out.push(flushed);
     }
   }
 
-  function* close(): Generator<StatementEvent> {
+  function close(): void {
     const flushed = flushEntry();
-    if (flushed) yield flushed;
+    if (flushed) out.push(flushed);
     if (open) {
       open.fields.currency = open.fields.currency ?? open.currency;
-      yield { kind: 'end', totals: open.fields };
+      out.push({ kind: 'end', totals: open.fields });
     }
     open = null;
   }
@@ -239,7 +242,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       const n = batch.first + i;
       const m = FIELD.exec(line);
       if (m) {
-        if (field) yield* handle(field.tag, field.value, field.line);
+        if (field) handle(field.tag, field.value, field.line);
         field = { tag: m[1], value: m[2], line: n };
         continue;
       }
@@ -250,7 +253,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       const end = trimmed === '-}' || (trimmed === '-' && field?.tag !== '86');
       if (end || trimmed === '' || trimmed === ':940:' || /^\{[1-5]:/.test(trimmed)) {
         if (end) {
-          if (field) yield* handle(field.tag, field.value, field.line);
+          if (field) handle(field.tag, field.value, field.line);
           field = null;
         }
         continue;
@@ -261,8 +264,11 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       }
       field.value += `\n${line}`;
     }
+    yield* out;
+    out.length = 0;
   }
-  if (field) yield* handle(field.tag, field.value, field.line);
-  yield* close();
+  if (field) handle(field.tag, field.value, field.line);
+  close();
+  yield* out;
   if (!any) throw new StatementFileError('line 1', 'no MT940 statement (:20:) found');
 }

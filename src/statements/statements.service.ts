@@ -214,7 +214,7 @@ export class StatementsService {
         `INSERT INTO statement_files (id, bank_id, format, byte_size, created_by) VALUES ($1, $2, 'csv', 0, $3)`,
         [fileId, bankId, actor],
       );
-      const pace = new UploadPace(this.gauge);
+      const pace = new UploadPace(this.gauge, this.config.backgroundMaxDeferMs);
       const { format, entries } = await this.stage(
         pace,
         runner,

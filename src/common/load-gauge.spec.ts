@@ -92,4 +92,29 @@ describe('LoadGauge', () => {
     g.pass(300, 0.1);
     expect(g.isBusy()).toBe(false);
   });
+
+  it('says webhooks wait when deliveries are in it many at a time, however idle the loop', () => {
+    const g = new FakeGauge();
+    expect(g.webhooksWaiting()).toBe(false); // first sample
+    // Commits slowed by the database (an upload's statements): the loop has room, yet 32
+    // deliveries wait at a time.
+    g.pass(250, 0.2);
+    for (let i = 0; i < 300; i++) {
+      g.delivered();
+      g.answered((250 / 300) * 32);
+    }
+    expect(g.webhooksWaiting()).toBe(true);
+    expect(g.isBusy()).toBe(false);
+    // A steady stream, a few at a time.
+    g.pass(250, 0.2);
+    for (let i = 0; i < 300; i++) {
+      g.delivered();
+      g.answered(2);
+    }
+    expect(g.webhooksWaiting()).toBe(false);
+    // A run is no webhook burst.
+    g.runStarted();
+    g.pass(250, 0.2);
+    expect(g.webhooksWaiting()).toBe(false);
+  });
 });

@@ -35,6 +35,7 @@ export class LoadGauge {
   private sampledAt = 0;
   private deliveries = 0;
   private saturated = false;
+  private burst = false;
   private runs = 0;
   private answeredMs = 0;
 
@@ -60,28 +61,40 @@ export class LoadGauge {
 
   isBusy(): boolean {
     if (this.runs > 0) return true;
+    this.advance();
+    return this.saturated;
+  }
+
+  /**
+   * Whether banks are waiting on this instance many at a time (a burst, as `isBusy` counts
+   * one), however busy the loop: a statement upload's database work slows webhook commits
+   * without keeping this loop busy, so it gives way on this alone.
+   */
+  webhooksWaiting(): boolean {
+    this.advance();
+    return this.burst;
+  }
+
+  private advance(): void {
     const now = this.now();
     if (this.sample === null) {
       this.sample = this.utilization();
       this.sampledAt = now;
-      return false;
+      return;
     }
     if (now - this.sampledAt >= WINDOW_MS) {
       const next = this.utilization();
       const busy = next.active - this.sample.active;
       const total = busy + next.idle - this.sample.idle;
       const perWindow = (this.deliveries * WINDOW_MS) / (now - this.sampledAt);
-      this.saturated =
-        total > 0 &&
-        busy / total >= BUSY_UTILIZATION &&
-        perWindow >= MIN_DELIVERIES &&
-        this.answeredMs >= BURST_IN_FLIGHT * (now - this.sampledAt);
+      this.burst =
+        perWindow >= MIN_DELIVERIES && this.answeredMs >= BURST_IN_FLIGHT * (now - this.sampledAt);
+      this.saturated = total > 0 && busy / total >= BUSY_UTILIZATION && this.burst;
       this.sample = next;
       this.sampledAt = now;
       this.deliveries = 0;
       this.answeredMs = 0;
     }
-    return this.saturated;
   }
 
   protected now(): number {

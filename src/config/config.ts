@@ -90,6 +90,12 @@ class EnvironmentSchema {
   @Max(1024 * 1024 * 1024, { message: 'STATEMENT_MAX_BYTES must be at most 1073741824 (1 GiB)' })
   STATEMENT_MAX_BYTES = 50 * 1024 * 1024;
 
+  @Transform(toInt)
+  @IsInt({ message: 'STATEMENT_CHUNK_ENTRIES must be a whole number of entries' })
+  @Min(1, { message: 'STATEMENT_CHUNK_ENTRIES must be at least 1' })
+  @Max(1_000_000, { message: 'STATEMENT_CHUNK_ENTRIES must be at most 1000000' })
+  STATEMENT_CHUNK_ENTRIES = 20_000;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
@@ -243,6 +249,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** Largest statement file accepted (POST /banks/{id}/statements), read as a stream. */
   statementMaxBytes: number;
+  /** Statement entries per intake statement of an upload (webhooks get their turn between). */
+  statementChunkEntries: number;
   logLevel: LogLevel;
   /** `auto`: readable lines when stdout is a terminal, JSON otherwise (chooseLogFormat). */
   logFormat: LogFormatSetting;
@@ -337,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       schema.AUTO_MATCH_THRESHOLD === 'off' ? null : Number(schema.AUTO_MATCH_THRESHOLD),
     maxBodyBytes: schema.MAX_BODY_BYTES,
     statementMaxBytes: schema.STATEMENT_MAX_BYTES,
+    statementChunkEntries: schema.STATEMENT_CHUNK_ENTRIES,
     logLevel: schema.LOG_LEVEL,
     logFormat: schema.LOG_FORMAT,
     embeddedPgPort: schema.EMBEDDED_PG_PORT,

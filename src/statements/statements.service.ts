@@ -9,13 +9,16 @@ import { BanksService } from '../banks/banks.service';
 import { formatAmount } from '../common/money';
 import { decodeUuidCursor, isUuid, keysetPage, type Page } from '../common/pagination';
 import { notFound, ProblemException, validationProblem } from '../common/problem';
+import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { IntakeService } from '../intake/intake.service';
+import { StatementStage } from '../intake/statement-stage';
 import type { CsvMapping } from './parsers/csv';
 import {
   StatementFileError,
   type ParsedEntry,
   type StatementFormat,
+  type StatementTotals,
 } from './parsers/statement-events';
 import { readStatementFile } from './parsers/statement-file';
 import type {
@@ -26,23 +29,18 @@ import type {
   StatementSummaryDto,
   StatementUploadDto,
 } from './statements.dto';
+import { UploadPace } from './upload-pace';
 import { uploadSource } from './upload-source';
 import { StatementsCoverage } from './statements-coverage';
 import { validateMapping } from './csv-mapping';
 
-const BATCH = 2000;
-
-const STAGE_SQL = `
-INSERT INTO statement_entries (statement_id, bank_id, seq, account, booking_date, amount, currency,
-                               direction, reversal, bank_ref, reference, description, counterparty,
-                               counterparty_account, location, external_id)
-SELECT $1, $2, i.seq, i.account, i.booking_date, i.amount, i.currency, i.direction, i.reversal,
-       i.bank_ref, i.reference, i.description, i.counterparty, i.counterparty_account, i.location,
-       i.external_id
-  FROM json_to_recordset($3::json) AS i(seq int, account text, booking_date date, amount numeric,
-       currency text, direction text, reversal boolean, bank_ref text, reference text,
-       description text, counterparty text, counterparty_account text, location text,
-       external_id text)`;
+const STATEMENTS_SQL = `
+INSERT INTO statements (id, file_id, bank_id, seq, account, currency, period_start, period_end,
+                        opening_balance, closing_balance)
+SELECT i.id, $1, $2, i.seq, i.account, i.currency, i.period_start, i.period_end,
+       i.opening_balance, i.closing_balance
+  FROM json_to_recordset($3::json) AS i(id uuid, seq int, account text, currency text,
+       period_start date, period_end date, opening_balance numeric, closing_balance numeric)`;
 
 const SUMMARY_SQL = `
 UPDATE statements s
@@ -169,6 +167,7 @@ export class StatementsService {
     private readonly intake: IntakeService,
     private readonly coverage: StatementsCoverage,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly gauge: LoadGauge,
   ) {}
 
   /**
@@ -240,7 +239,9 @@ export class StatementsService {
         `INSERT INTO statement_files (id, bank_id, format, byte_size, created_by) VALUES ($1, $2, 'csv', 0, $3)`,
         [fileId, bankId, actor],
       );
-      const format = await this.stage(
+      const pace = new UploadPace(this.gauge, this.config.backgroundMaxDeferMs);
+      const { format, entries } = await this.stage(
+        pace,
         runner,
         bankId,
         fileId,
@@ -273,7 +274,14 @@ export class StatementsService {
           );
         return { created: false, answer };
       }
-      await this.intake.storeStatementEntries(runner.manager, fileId);
+      await this.intake.storeStatementEntries(
+        runner.manager,
+        bankId,
+        fileId,
+        entries,
+        this.config.statementChunkEntries,
+        () => pace.rest(),
+      );
       await runner.query(SUMMARY_SQL, [fileId]);
       await runner.query(GAP_SQL, [fileId]);
       const countMissed = await this.coverage.announceMissed(runner, bankId, fileId);
@@ -313,74 +321,83 @@ export class StatementsService {
     }
   }
 
+  /**
+   * Reads the file and stages its entries (COPY into the transaction's `statement_stage`) as it
+   * arrives; its statements are written once the file is read (the COPY holds the connection).
+   */
   private async stage(
+    pace: UploadPace,
     runner: QueryRunner,
     bankId: string,
     fileId: string,
     chunks: AsyncIterable<Buffer>,
     asked: StatementFormat | null,
     mapping: CsvMapping | null,
-  ): Promise<StatementFormat> {
+  ): Promise<{ format: StatementFormat; entries: number }> {
     const file = await readStatementFile(chunks, asked, mapping);
     const fingerprints = new Fingerprints();
-    let statementId: string | null = null;
-    let statementSeq = 0;
+    const statements: Array<{ id: string; totals: StatementTotals | null }> = [];
+    let current: { id: string; totals: StatementTotals | null } | null = null;
     let seq = 0;
-    let batch: Array<Record<string, unknown>> = [];
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0 || !statementId) return;
-      await runner.query(STAGE_SQL, [statementId, bankId, JSON.stringify(batch)]);
-      batch = [];
-    };
-    for await (const event of file.events) {
-      if (event.kind === 'begin') {
-        statementId = randomUUID();
-        seq = 0;
-        await runner.query(
-          `INSERT INTO statements (id, file_id, bank_id, seq) VALUES ($1, $2, $3, $4)`,
-          [statementId, fileId, bankId, ++statementSeq],
-        );
-      } else if (event.kind === 'entry') {
-        const e = event.entry;
-        const account = e.account;
-        batch.push({
-          seq: ++seq,
-          account,
-          booking_date: e.bookingDate,
-          amount: e.amount,
-          currency: e.currency,
-          direction: e.direction,
-          reversal: e.reversal,
-          bank_ref: e.bankRef,
-          reference: e.reference,
-          description: e.description,
-          counterparty: e.counterparty,
-          counterparty_account: e.counterpartyAccount,
-          location: e.at,
-          external_id: fingerprints.externalId(e, account),
-        });
-        if (batch.length >= BATCH) await flush();
-      } else {
-        await flush();
-        const t = event.totals;
-        await runner.query(
-          `UPDATE statements SET account = $2, currency = $3, period_start = $4, period_end = $5,
-                                 opening_balance = $6, closing_balance = $7 WHERE id = $1`,
-          [
-            statementId,
-            t.account,
-            t.currency,
-            t.periodStart,
-            t.periodEnd,
-            t.openingBalance,
-            t.closingBalance,
-          ],
-        );
-        statementId = null;
+    const stage = await StatementStage.open(runner);
+    try {
+      for await (const event of file.events) {
+        if (event.kind === 'begin') {
+          current = { id: randomUUID(), totals: null };
+          statements.push(current);
+          seq = 0;
+        } else if (event.kind === 'entry') {
+          const e = event.entry;
+          if (!current) throw new StatementFileError(e.at, 'an entry outside a statement');
+          const full = stage.add({
+            statementId: current.id,
+            seq: ++seq,
+            account: e.account,
+            bookingDate: e.bookingDate,
+            amount: e.amount,
+            currency: e.currency,
+            direction: e.direction,
+            reversal: e.reversal,
+            bankRef: e.bankRef,
+            reference: e.reference,
+            description: e.description,
+            counterparty: e.counterparty,
+            counterpartyAccount: e.counterpartyAccount,
+            location: e.at,
+            externalId: fingerprints.externalId(e, e.account),
+          });
+          if (full) await stage.drain();
+          if (pace.due()) await pace.rest();
+        } else if (current) {
+          current.totals = event.totals;
+          current = null;
+        }
       }
+      await stage.finish();
+    } catch (err) {
+      await stage.abort(err as Error);
+      throw err;
     }
-    if (statementSeq === 0) throw new StatementFileError('file', 'the file holds no statement');
-    return file.format;
+    if (statements.length === 0) {
+      throw new StatementFileError('file', 'the file holds no statement');
+    }
+    await runner.query(STATEMENTS_SQL, [
+      fileId,
+      bankId,
+      JSON.stringify(
+        statements.map((s, i) => ({
+          id: s.id,
+          seq: i + 1,
+          account: s.totals?.account ?? null,
+          currency: s.totals?.currency ?? null,
+          period_start: s.totals?.periodStart ?? null,
+          period_end: s.totals?.periodEnd ?? null,
+          opening_balance: s.totals?.openingBalance ?? null,
+          closing_balance: s.totals?.closingBalance ?? null,
+        })),
+      ),
+    ]);
+    return { format: file.format, entries: stage.count };
   }
 
   private async storedAnswer(

@@ -11,7 +11,7 @@ import {
   type StatementEvent,
   type StatementTotals,
 } from './statement-events';
-import { lines } from './text-stream';
+import { lineBatches } from './text-stream';
 
 // :61: value date, [entry date MMDD], mark (C, D, RC, RD; EC/ED expected), [funds code],
 // amount with a decimal comma, type (N/S/F + 3), customer reference, [//bank reference].
@@ -21,7 +21,13 @@ const LINE_61 =
 const BALANCE = /^([CD])(\d{6})([A-Z]{3})(\d{1,15},\d{0,3})$/;
 const FIELD = /^:(\d{2}[A-Z]?):(.*)$/;
 
+// A statement's entries share a few dozen dates: each is worked out once (a Date per entry was
+// a good part of the per-entry garbage of a 200 000-entry file).
+const DAYS = new Map<string, string>();
+
 function yymmdd(text: string, at: string): string {
+  const known = DAYS.get(text);
+  if (known) return known;
   const yy = Number(text.slice(0, 2));
   const day = isoDate(
     yy < 80 ? 2000 + yy : 1900 + yy,
@@ -29,6 +35,8 @@ function yymmdd(text: string, at: string): string {
     Number(text.slice(4, 6)),
   );
   if (!day) throw new StatementFileError(at, `${text} is not a date (YYMMDD)`);
+  // Bounded: YYMMDD has 36 525 valid values.
+  DAYS.set(text, day);
   return day;
 }
 
@@ -52,9 +60,16 @@ function accountOf(text: string): { account: string; currency: string | null } {
   return { account: trimmed, currency: null };
 }
 
+const SUBFIELDS = {
+  REMI: /\/REMI\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+  CNTP: /\/CNTP\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+  NAME: /\/NAME\/(.*?)(?=\/[A-Z]{2,4}\/|$)/,
+};
+
 /** The /CODE/value/ subfields of a structured :86: (Dutch, German and SEPA banks use them). */
-function subfield(info: string, code: string): string | null {
-  const m = new RegExp(`/${code}/(.*?)(?=/[A-Z]{2,4}/|$)`).exec(info);
+function subfield(info: string, code: keyof typeof SUBFIELDS): string | null {
+  if (!info.includes(`/${code}/`)) return null;
+  const m = SUBFIELDS[code].exec(info);
   return m ? m[1].replace(/\/+$/, '') : null;
 }
 
@@ -76,6 +91,9 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
   let open: Open | null = null;
   let field: { tag: string; value: string; line: number } | null = null;
   let any = false;
+  // The events of one batch of lines: handed on after the batch, one await per event instead of
+  // a generator per field (the parser's garbage was most of an MT940 upload's memory).
+  const out: StatementEvent[] = [];
 
   function flushEntry(): StatementEvent | null {
     if (!open?.entry) return null;
@@ -105,10 +123,10 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
     };
   }
 
-  function* handle(tag: string, value: string, n: number): Generator<StatementEvent> {
+  function handle(tag: string, value: string, n: number): void {
     const at = `line ${n} (:${tag}:)`;
     if (tag === '20') {
-      if (open) yield* close();
+      if (open) close();
       open = {
         fields: {
           account: null,
@@ -123,7 +141,7 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
         info: null,
       };
       any = true;
-      yield { kind: 'begin' };
+      out.push({ kind: 'begin' });
       return;
     }
     if (!open) throw new StatementFileError(at, 'a field before the first :20:');
@@ -147,9 +165,11 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       o.fields.periodStart = yymmdd(m[2], at);
     } else if (tag === '61') {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
-      const [first, ...rest] = value.split('\n');
-      const m = LINE_61.exec(first.replace(/\s+$/, ''));
+      if (flushed) out.push(flushed);
+      const wrapped = value.indexOf('\n');
+      const first = wrapped < 0 ? value : value.slice(0, wrapped);
+      const rest = wrapped < 0 ? '' : value.slice(wrapped + 1).replace(/\n/g, '');
+      const m = LINE_61.exec(first.trimEnd());
       if (!m)
         throw new StatementFileError(
           at,
@@ -184,14 +204,14 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
         reversal: mark === 'RC' || mark === 'RD',
         bankRef: bankRef(m[7], at),
         counterpartyAccount: null,
-        supplement: rest.join(''),
+        supplement: rest,
         at: `line ${n}`,
       };
     } else if (tag === '86') {
       if (o.entry) o.info = value.replace(/\n/g, '');
     } else if (tag === '62F' || tag === '62M') {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
+      if (flushed) out.push(flushed);
       const m = BALANCE.exec(value.replace(/\s+/g, ''));
       if (!m)
         throw new StatementFileError(at, 'closing balance must be C|D, YYMMDD, currency, amount');
@@ -202,46 +222,53 @@ export async function* parseMt940(text: AsyncIterable<string>): AsyncGenerator<S
       o.fields.periodEnd = yymmdd(m[2], at);
     } else {
       const flushed = flushEntry();
-      if (flushed) yield flushed;
+      if (flushed) out.push(flushed);
     }
   }
 
-  function* close(): Generator<StatementEvent> {
+  function close(): void {
     const flushed = flushEntry();
-    if (flushed) yield flushed;
+    if (flushed) out.push(flushed);
     if (open) {
       open.fields.currency = open.fields.currency ?? open.currency;
-      yield { kind: 'end', totals: open.fields };
+      out.push({ kind: 'end', totals: open.fields });
     }
     open = null;
   }
 
-  for await (const { line, n } of lines(text, MAX_FIELD_CHARS)) {
-    const m = FIELD.exec(line);
-    if (m) {
-      if (field) yield* handle(field.tag, field.value, field.line);
-      field = { tag: m[1], value: m[2], line: n };
-      continue;
-    }
-    const trimmed = line.trim();
-    // Envelope and separators: {1:...}{2:...}{4:, -} (the end of block 4) or a lone "-" between
-    // messages, a Rabobank ":940:" line, blank lines. Inside a :86: a lone "-" is text: ING
-    // wraps its narrative anywhere.
-    const end = trimmed === '-}' || (trimmed === '-' && field?.tag !== '86');
-    if (end || trimmed === '' || trimmed === ':940:' || /^\{[1-5]:/.test(trimmed)) {
-      if (end) {
-        if (field) yield* handle(field.tag, field.value, field.line);
-        field = null;
+  for await (const batch of lineBatches(text, MAX_FIELD_CHARS)) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i];
+      const n = batch.first + i;
+      const m = FIELD.exec(line);
+      if (m) {
+        if (field) handle(field.tag, field.value, field.line);
+        field = { tag: m[1], value: m[2], line: n };
+        continue;
       }
-      continue;
+      const trimmed = line.trim();
+      // Envelope and separators: {1:...}{2:...}{4:, -} (the end of block 4) or a lone "-" between
+      // messages, a Rabobank ":940:" line, blank lines. Inside a :86: a lone "-" is text: ING
+      // wraps its narrative anywhere.
+      const end = trimmed === '-}' || (trimmed === '-' && field?.tag !== '86');
+      if (end || trimmed === '' || trimmed === ':940:' || /^\{[1-5]:/.test(trimmed)) {
+        if (end) {
+          if (field) handle(field.tag, field.value, field.line);
+          field = null;
+        }
+        continue;
+      }
+      if (!field) throw new StatementFileError(`line ${n}`, 'not an MT940 field (:20:, :61:, ...)');
+      if (field.value.length + line.length > MAX_FIELD_CHARS) {
+        throw new StatementFileError(`line ${n}`, 'field too long');
+      }
+      field.value += `\n${line}`;
     }
-    if (!field) throw new StatementFileError(`line ${n}`, 'not an MT940 field (:20:, :61:, ...)');
-    if (field.value.length + line.length > MAX_FIELD_CHARS) {
-      throw new StatementFileError(`line ${n}`, 'field too long');
-    }
-    field.value += `\n${line}`;
+    yield* out;
+    out.length = 0;
   }
-  if (field) yield* handle(field.tag, field.value, field.line);
-  yield* close();
+  if (field) handle(field.tag, field.value, field.line);
+  close();
+  yield* out;
   if (!any) throw new StatementFileError('line 1', 'no MT940 statement (:20:) found');
 }

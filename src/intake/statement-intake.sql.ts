@@ -75,8 +75,9 @@ WITH c AS (
   ON CONFLICT (bank_id, external_id) DO NOTHING
   RETURNING id, external_id, bank_sync_transaction_json(transactions) AS json
 ), outbox AS (
-  INSERT INTO outbox_events (id, type, payload)
-  SELECT gen_random_uuid(), 'transaction.received', json FROM ins
+  -- The aggregate named here, as the webhooks' statement does: the outbox trigger skips them.
+  INSERT INTO outbox_events (id, type, payload, aggregatetype, aggregateid)
+  SELECT gen_random_uuid(), 'transaction.received', json, 'transaction', id::text FROM ins
 ), ent AS (
   INSERT INTO statement_entries (statement_id, bank_id, seq, account, booking_date, amount,
                                  currency, direction, reversal, bank_ref, reference, description,

@@ -2,6 +2,7 @@ import canonicalize from 'canonicalize';
 import { createHash, randomUUID } from 'node:crypto';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
+import { dutchCsvMapping } from './support/statement-read';
 import { eventually } from './support/webhooks';
 
 interface Entry {
@@ -190,25 +191,10 @@ describe('audit log', () => {
     await t.request('POST', `/subscriptions/${subId}/rotate-secret`, { headers: admin, json: {} });
     await t.request('DELETE', `/subscriptions/${subId}`, { headers: admin });
     // A CSV mapping decides which column is money: saved, then replaced.
-    const mapping = (amount: string) => ({
-      delimiter: ';',
-      decimal_separator: ',',
-      encoding: 'iso-8859-1',
-      date_format: 'YYYYMMDD',
-      header: true,
-      skip_rows: 0,
-      currency: 'EUR',
-      columns: {
-        date: 'Datum',
-        amount,
-        direction: { column: 'Af Bij', debit_values: ['Af'] },
-        counterparty: 'Naam',
-      },
-    });
     for (const amount of ['Bedrag', 'Betrag']) {
       const put = await t.request('PUT', '/banks/default/csv-mapping', {
         headers: operator,
-        json: mapping(amount),
+        json: dutchCsvMapping({ amount }),
       });
       expect(put.status).toBe(200);
     }

@@ -1,6 +1,7 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
+import { eventually } from './support/webhooks';
 
 // Enough allocations that a file (~19 MB) cannot sit whole in the sockets' buffers: a client
 // that stops reading holds its export's COPY.
@@ -32,14 +33,6 @@ describe('exports under load: the per-instance limit and clients that go away', 
           AND query LIKE 'COPY (SELECT m.id%' AND state = 'active'`,
     );
     return row.n;
-  }
-
-  async function eventually(what: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if (await what()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('condition not reached within 10 s');
   }
 
   beforeAll(async () => {
@@ -77,7 +70,7 @@ describe('exports under load: the per-instance limit and clients that go away', 
     const held = await Promise.all([stalled(), stalled(), stalled(), stalled()]);
     try {
       expect(held.map((h) => h.res.statusCode)).toEqual([200, 200, 200, 200]);
-      await eventually(async () => (await copies()) === 4);
+      await eventually(async () => ((await copies()) === 4 ? true : undefined), 10_000, '4 COPY');
 
       const busy = await t.request('GET', '/reconcile/matches/export?format=csv', {
         headers: admin,
@@ -93,7 +86,7 @@ describe('exports under load: the per-instance limit and clients that go away', 
 
     // Gone clients: their COPY statements end and their connections are not handed back
     // mid-COPY; the slots are free again and the next file is whole.
-    await eventually(async () => (await copies()) === 0);
+    await eventually(async () => ((await copies()) === 0 ? true : undefined), 10_000, 'no COPY');
     const whole = await t.request('GET', '/reconcile/matches/export?format=csv', {
       headers: admin,
     });

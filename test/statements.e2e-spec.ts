@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ProcessingWorker } from '../src/transactions/processing.worker';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
+import { dutchCsvMapping } from './support/statement-read';
 import { seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
 const fixture = (name: string): Buffer =>
@@ -260,22 +261,7 @@ describe('bank statements', () => {
   });
 
   it('CSV through the saved mapping, multipart field "file"; lists and roles', async () => {
-    const mapping = {
-      delimiter: ';',
-      decimal_separator: ',',
-      encoding: 'iso-8859-1',
-      date_format: 'YYYYMMDD',
-      header: true,
-      skip_rows: 0,
-      currency: 'EUR',
-      columns: {
-        date: 'Datum',
-        amount: 'Bedrag',
-        direction: { column: 'Af Bij', debit_values: ['Af'] },
-        counterparty: 'Naam',
-        external_id: 'Id',
-      },
-    };
+    const mapping = dutchCsvMapping({ external_id: 'Id' });
     const denied = await t.request('PUT', '/banks/default/csv-mapping', {
       headers: keys.viewer,
       json: mapping,

@@ -29,3 +29,26 @@ export async function read(
   }
   return { format: file.format, statements };
 }
+
+/**
+ * A Dutch bank's CSV export (`;`, decimal comma, Latin-1, "Af Bij" for the direction) as a saved
+ * mapping; `columns` add to or replace its columns.
+ */
+export function dutchCsvMapping(columns: Partial<CsvMapping['columns']> = {}): CsvMapping {
+  return {
+    delimiter: ';',
+    decimal_separator: ',',
+    encoding: 'iso-8859-1',
+    date_format: 'YYYYMMDD',
+    header: true,
+    skip_rows: 0,
+    currency: 'EUR',
+    columns: {
+      date: 'Datum',
+      amount: 'Bedrag',
+      direction: { column: 'Af Bij', debit_values: ['Af'] },
+      counterparty: 'Naam',
+      ...columns,
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import type { CsvMapping } from './csv';
-import { read } from '../../../test/support/statement-read';
+import { dutchCsvMapping, read } from '../../../test/support/statement-read';
 import { StatementFileError } from './statement-events';
 
 async function failure(promise: Promise<unknown>): Promise<StatementFileError> {
@@ -190,23 +190,12 @@ describe('OFX 1.x SGML', () => {
 });
 
 describe('CSV edge cases', () => {
-  const dutch: CsvMapping = {
-    delimiter: ';',
-    decimal_separator: ',',
-    encoding: 'iso-8859-1',
-    date_format: 'YYYYMMDD',
-    header: true,
-    skip_rows: 0,
-    currency: 'EUR',
-    columns: {
-      date: 'Datum',
-      amount: 'Bedrag (EUR)',
-      direction: { column: 'Af Bij', debit_values: ['Af'] },
-      counterparty: 'Naam / Omschrijving',
-      counterparty_account: 'Tegenrekening',
-      description: 'Mededelingen',
-    },
-  };
+  const dutch: CsvMapping = dutchCsvMapping({
+    amount: 'Bedrag (EUR)',
+    counterparty: 'Naam / Omschrijving',
+    counterparty_account: 'Tegenrekening',
+    description: 'Mededelingen',
+  });
 
   it('reads Af/Bij, an iso-8859-1 file and identical rows as distinct entries', async () => {
     const text = [

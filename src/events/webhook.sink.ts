@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import type { EventSink, OutboxEvent } from './event-sink';
+import type { EventSink, OutboxEvent, SinkHandOver } from './event-sink';
 
 /** Fans events out to one delivery row per matching subscription; DeliveryWorker sends them. */
 @Injectable()
@@ -13,7 +13,11 @@ export class WebhookSink implements EventSink {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async publish(m: EntityManager, events: OutboxEvent[]): Promise<void> {
+  open(m: EntityManager): SinkHandOver {
+    return { take: (events) => this.fanOut(m, events) };
+  }
+
+  private async fanOut(m: EntityManager, events: OutboxEvent[]): Promise<void> {
     // The relay wakes the delivery worker once this transaction has committed.
     await m.query(
       `INSERT INTO webhook_deliveries (subscription_id, event_id, expires_at)

@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 export interface OutboxEvent {
   id: string;
   type: string;
@@ -15,8 +13,7 @@ export interface OutboxEvent {
 }
 
 /**
- * Where the relay hands outbox events. Every sink gets each batch (side by side; a sink that
- * writes with `m` is the only one using it). The hand-over runs inside the relay's transaction,
+ * Where the relay hands outbox events. Every sink gets each batch (side by side). The hand-over runs inside the relay's transaction,
  * before the events are marked dispatched: a sink that writes to this database (the webhook
  * sink's delivery rows) commits atomically with that mark; a sink for a message bus (Kafka,
  * NATS) publishes and awaits the broker's acknowledgements, so a crash before commit means the
@@ -35,9 +32,15 @@ export interface EventSink {
    * instances (a transaction-level advisory lock), instead of instances relaying side by side.
    */
   readonly ordered: boolean;
-  /** Starts the hand-over of one relay transaction, whose statements run on `m`. */
-  open(m: EntityManager): SinkHandOver;
+  /** Starts the hand-over of one relay transaction; `query` runs statements in it. */
+  open(query: RelayQuery): SinkHandOver;
 }
+
+/**
+ * Runs a statement in the relay's transaction once the statements issued before it are done
+ * (one at a time on its connection: the relay claims and marks while sinks write).
+ */
+export type RelayQuery = <T = unknown>(sql: string, params?: unknown[]) => Promise<T>;
 
 /**
  * One relay transaction's hand-over to a sink. The relay calls `take` for each batch it claims,

@@ -9,7 +9,6 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { performance } from 'node:perf_hooks';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { envelope, InOrder, subjectFor } from './bus-order';
@@ -95,14 +94,13 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
     return this.config.nats !== null;
   }
 
-  open(_m: EntityManager): SinkHandOver {
+  open(): SinkHandOver {
     const { timeoutMs } = this.nats();
-    const js = withTimeout(this.jetStream(), timeoutMs, 'NATS JetStream');
-    // Settled at once: a failure is the first batch's to report, never an unhandled rejection.
-    js.catch(() => undefined);
+    // On the first event only: an empty relay pass does not touch the bus.
+    let js: Promise<JetStreamClient> | null = null;
     const order = new InOrder<PubAck>(
       (e) =>
-        js.then((c) =>
+        (js ??= withTimeout(this.jetStream(), timeoutMs, 'NATS JetStream')).then((c) =>
           c.publish(subjectFor(e.type), envelope(e), { msgID: e.id, timeout: timeoutMs }),
         ),
       IN_FLIGHT,

@@ -7,7 +7,7 @@ import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
 import { each, MetricsService } from '../metrics/metrics.service';
-import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
+import { EVENT_SINKS, type EventSink, type OutboxEvent, type RelayQuery } from './event-sink';
 import { EVENT_TYPES } from './event.entities';
 
 /** Events per claim (one FETCH) and per hand-over to the sinks. */
@@ -24,6 +24,20 @@ const AHEAD = 2;
 const IDLE_POLL_MS = 500;
 /** Under a stream of events, let a batch gather for at most this long (bench/RESULTS.md). */
 const LINGER_MS = 25;
+
+/**
+ * Statements on `m` one at a time, in the order they were issued: the relay fetches its next
+ * batch and marks the last one while the sinks write (node-pg refuses overlapping queries on one
+ * client from its next major version on).
+ */
+function oneAtATime(m: EntityManager): RelayQuery {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(sql: string, params?: unknown[]): Promise<T> => {
+    const run = tail.then(() => m.query<T>(sql, params));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
 
 /**
  * Moves outbox events to the sinks, in commit order (`seq`). Rows are claimed with FOR UPDATE
@@ -65,7 +79,7 @@ export class OutboxRelay extends BackgroundLoop {
 
   /** Relays one transaction of up to GROUP events; returns how many. */
   async tick(): Promise<number> {
-    const events = await this.dataSource.transaction((m) => this.relay(m));
+    const events = await this.dataSource.transaction((m) => this.relay(oneAtATime(m)));
     for (const e of events) {
       this.relayed.inc({ type: e.type });
       this.waited.observe({ stage: 'relayed' }, e.waited_s);
@@ -84,24 +98,24 @@ export class OutboxRelay extends BackgroundLoop {
    * sink took it; the commit comes after the last batch was taken. A failure anywhere rolls
    * the whole transaction back: every event of it is relayed again (the stream dedupes).
    */
-  private async relay(m: EntityManager): Promise<Array<OutboxEvent & { waited_s: number }>> {
+  private async relay(query: RelayQuery): Promise<Array<OutboxEvent & { waited_s: number }>> {
     // A sink that keeps commit order (a message bus) gets one transaction at a time across all
     // instances: with SKIP LOCKED alone, a second instance would publish the next events while
     // the first one's are still in flight, or while they are being rolled back to be sent again.
     if (this.sinks.some((s) => s.ordered)) {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('bank_sync.outbox_relay'))`);
+      await query(`SELECT pg_advisory_xact_lock(hashtext('bank_sync.outbox_relay'))`);
     }
     const columns =
       (this.sinks.some((s) => s.needsData)
         ? 'id, seq, type, aggregateid, payload::text AS data, created_at'
         : 'id, seq, type, aggregateid, created_at') +
       ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
-    await m.query(
+    await query(
       `DECLARE relay_claim NO SCROLL CURSOR FOR
          SELECT ${columns} FROM outbox_events
           WHERE dispatched_at IS NULL ORDER BY seq LIMIT ${GROUP} FOR UPDATE SKIP LOCKED`,
     );
-    const handOvers = this.sinks.map((sink) => sink.open(m));
+    const handOvers = this.sinks.map((sink) => sink.open(query));
     const started = performance.now();
     const events: Array<OutboxEvent & { waited_s: number; seq: string }> = [];
     const marked: Array<Promise<unknown>> = [];
@@ -111,7 +125,7 @@ export class OutboxRelay extends BackgroundLoop {
         // One batch ahead of the acknowledgements, not the whole group in memory.
         if (marked.length >= AHEAD) await marked[marked.length - AHEAD].catch(() => undefined);
         if (failed) break;
-        const batch = await m.query<Array<OutboxEvent & { waited_s: number; seq: string }>>(
+        const batch = await query<Array<OutboxEvent & { waited_s: number; seq: string }>>(
           `FETCH FORWARD ${BATCH} FROM relay_claim`,
         );
         if (batch.length === 0) break;
@@ -119,7 +133,7 @@ export class OutboxRelay extends BackgroundLoop {
         // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
         const mark = settleAll(handOvers.map((h) => h.take(batch))).then(
           () =>
-            m.query(
+            query(
               `UPDATE outbox_events SET dispatched_at = now()
                 WHERE seq = ANY($1::bigint[]) AND dispatched_at IS NULL`,
               [batch.map((e) => e.seq)],

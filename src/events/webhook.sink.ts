@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import type { EventSink, OutboxEvent, SinkHandOver } from './event-sink';
+import type { EventSink, OutboxEvent, RelayQuery, SinkHandOver } from './event-sink';
 
 /** Fans events out to one delivery row per matching subscription; DeliveryWorker sends them. */
 @Injectable()
@@ -13,13 +12,13 @@ export class WebhookSink implements EventSink {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  open(m: EntityManager): SinkHandOver {
-    return { take: (events) => this.fanOut(m, events) };
+  open(query: RelayQuery): SinkHandOver {
+    return { take: (events) => this.fanOut(query, events) };
   }
 
-  private async fanOut(m: EntityManager, events: OutboxEvent[]): Promise<void> {
+  private async fanOut(query: RelayQuery, events: OutboxEvent[]): Promise<void> {
     // The relay wakes the delivery worker once this transaction has committed.
-    await m.query(
+    await query(
       `INSERT INTO webhook_deliveries (subscription_id, event_id, expires_at)
        SELECT s.id, e.id, now() + make_interval(secs => $3::double precision / 1000)
          FROM unnest($1::uuid[], $2::text[]) AS e(id, type)

@@ -13,7 +13,19 @@ export class WebhookSink implements EventSink {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   open(query: RelayQuery): SinkHandOver {
-    return { take: (events) => this.fanOut(query, events) };
+    // Looked up once a relay transaction, after its claim's snapshot: a subscription created
+    // later than this look was created after every event the transaction relays was committed,
+    // so it is owed none of them. With none at all, no batch sends its ids for nothing.
+    let any: Promise<boolean> | null = null;
+    return {
+      take: async (events) => {
+        any ??= query<Array<{ any: boolean }>>(
+          `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions
+                           WHERE enabled AND deleted_at IS NULL) AS any`,
+        ).then((rows) => rows[0].any);
+        if (await any) await this.fanOut(query, events);
+      },
+    };
   }
 
   private async fanOut(query: RelayQuery, events: OutboxEvent[]): Promise<void> {

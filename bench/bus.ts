@@ -12,8 +12,11 @@
  *     process with `@nats-io/jetstream`, each acknowledged, timed until the last
  *     acknowledgement: with a sliding window of 500 awaiting acknowledgement (the relay's
  *     window, IN_FLIGHT), then in awaited chunks of 500 (how the relay published before it
- *     pipelined its batches, the denominator of older figures). The ratio is the relay's rate
- *     over the faster of the two (on a busy host the chunks, fewer and larger writes, often win).
+ *     pipelined its batches, the denominator of older figures), both with `noAsyncTraces` as
+ *     the relay's sink connects; then in chunks with the client's defaults (a stack trace
+ *     captured per publish, as the relay and the bare client had it before), for comparison.
+ *     The ratio is the relay's rate over the faster of the first two (on a busy host the
+ *     chunks, fewer and larger writes, often win).
  * CPU seconds of the service (node and its PostgreSQL), nats-server and this process are read
  * from /proc around each relay and sliding-window phase, per message: where the time goes.
  * Rounds alternate relay and bare, so a slow minute of this shared machine slows both.
@@ -165,8 +168,10 @@ async function bareRound(
   messages: Array<{ subject: string; body: string; id: string }>,
   n: string,
   mode: 'sliding' | 'chunks',
+  noAsyncTraces = true,
 ): Promise<number> {
-  const nc = await connect({ servers: url });
+  // As the relay's sink connects: no stack trace captured per publish (JetStreamSink).
+  const nc = await connect({ servers: url, noAsyncTraces });
   const js = jetstream(nc, { timeout: 5000 });
   const started = performance.now();
   const publish = (m: (typeof messages)[number]) =>
@@ -213,7 +218,13 @@ export async function busBench(): Promise<void> {
     connectionString: `postgres://postgres:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${service.env.EMBEDDED_PG_PORT}/bank_sync`,
   });
   await db.connect();
-  const rounds: Array<{ relay: number; bare: number; ratio: number; bare_chunks: number }> = [];
+  const rounds: Array<{
+    relay: number;
+    bare: number;
+    ratio: number;
+    bare_chunks: number;
+    bare_chunks_default_options: number;
+  }> = [];
   // CPU µs per message, summed over the rounds: where the time goes, on a machine whose other
   // load makes the rates swing.
   const cpu: Record<'relay' | 'bare', Record<string, number>> = { relay: {}, bare: {} };
@@ -249,15 +260,18 @@ export async function busBench(): Promise<void> {
       const bare = await bareRound(nats.url, messages, `${n}`, 'sliding');
       addCpu('bare', meter());
       const chunks = await bareRound(nats.url, messages, `${n}-chunks`, 'chunks');
+      // The client's defaults (a stack trace per publish), as the relay had them before.
+      const traced = await bareRound(nats.url, messages, `${n}-traced`, 'chunks', false);
       rounds.push({
         relay: round(relay, 0),
         bare: round(bare, 0),
         ratio: round(relay / Math.max(bare, chunks), 3),
         bare_chunks: round(chunks, 0),
+        bare_chunks_default_options: round(traced, 0),
       });
       log(
         `round ${n}: relay ${round(relay, 0)} events/s, bare client ${round(bare, 0)} msgs/s` +
-          ` (in chunks of ${WINDOW}: ${round(chunks, 0)})`,
+          ` (in chunks of ${WINDOW}: ${round(chunks, 0)}; with the client's defaults: ${round(traced, 0)})`,
       );
     }
     const metrics = await fetch(`http://127.0.0.1:${service.port}/metrics`, {
@@ -295,10 +309,11 @@ export async function busBench(): Promise<void> {
   log(`CPU µs per message: ${JSON.stringify(result.cpu_us_per_message)}`);
   process.stdout.write(
     [
-      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare |',
-      '| --- | --- | --- | --- | --- |',
+      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) |',
+      '| --- | --- | --- | --- | --- | --- |',
       ...rounds.map(
-        (r, i) => `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.bare_chunks} | ${r.ratio} × |`,
+        (r, i) =>
+          `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.bare_chunks} | ${r.ratio} × | ${r.bare_chunks_default_options} |`,
       ),
     ].join('\n') + '\n',
   );

@@ -9,8 +9,16 @@
  *     transaction each, the API's transaction shape) committed into the outbox in one
  *     statement; timed from that commit until the last is marked dispatched (acknowledged);
  *   - bare: the same N messages (same subjects, bodies, fresh Nats-Msg-Ids) published from this
- *     process with `@nats-io/jetstream`, 500 in flight at a time (the relay's batch), each
- *     acknowledged, timed until the last acknowledgement.
+ *     process with `@nats-io/jetstream`, each acknowledged, timed until the last
+ *     acknowledgement: with a sliding window of 500 awaiting acknowledgement (the relay's
+ *     window, IN_FLIGHT), then in awaited chunks of 500 (how the relay published before it
+ *     pipelined its batches, the denominator of older figures), both with `noAsyncTraces` as
+ *     the relay's sink connects; then in chunks with the client's defaults (a stack trace
+ *     captured per publish, as the relay and the bare client had it before), for comparison.
+ *     The ratio is the relay's rate over the faster of the first two (on a busy host the
+ *     chunks, fewer and larger writes, often win).
+ * CPU seconds of the service (node and its PostgreSQL), nats-server and this process are read
+ * from /proc around each relay and sliding-window phase, per message: where the time goes.
  * Rounds alternate relay and bare, so a slow minute of this shared machine slows both.
  *
  * Ingest with the sink on against off is `npm run bench:ab` with `--env-a=EVENTS_NATS_URL=...`
@@ -20,7 +28,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,9 +52,10 @@ import {
 const DIR = resolve(cliOption('dir') ?? BENCH_ROOT);
 const EVENTS = Number(cliOption('events') ?? 40_000);
 const ROUNDS = Number(cliOption('rounds') ?? 3);
+/** The relay's in-flight window (IN_FLIGHT in src/events/jetstream.sink.ts): the bare client's. */
 const WINDOW = 500;
 
-async function startNats(dir: string): Promise<{ url: string; stop(): void }> {
+async function startNats(dir: string): Promise<{ url: string; pid: number; stop(): void }> {
   if (spawnSync('nats-server', ['--version']).status !== 0) {
     throw new Error('nats-server not found: apt-get install nats-server');
   }
@@ -65,7 +74,51 @@ async function startNats(dir: string): Promise<{ url: string; stop(): void }> {
     if (up) break;
     await sleep(20);
   }
-  return { url: `nats://127.0.0.1:${port}`, stop: () => proc.kill('SIGTERM') };
+  return { url: `nats://127.0.0.1:${port}`, pid: proc.pid!, stop: () => proc.kill('SIGTERM') };
+}
+
+/** CPU seconds (user + system) of `root` and (`below`) every process below it, from /proc. */
+function treeCpuSeconds(root: number, below = true): number {
+  const stats = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => {
+      try {
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+        return { pid: Number(d), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+      } catch {
+        return null; // exited meanwhile
+      }
+    })
+    .filter((x) => x !== null);
+  const inTree = new Set([root]);
+  for (let grew = below; grew;) {
+    grew = false;
+    for (const p of stats) {
+      if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+        inTree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((p) => inTree.has(p.pid)).reduce((sum, p) => sum + p.ticks, 0) / 100;
+}
+
+/** CPU spent meanwhile by the service (node and its PostgreSQL), nats-server and this process. */
+function cpuMeter(servicePid: number, natsPid: number): () => Record<string, number> {
+  const read = () => ({
+    service_node: treeCpuSeconds(servicePid, false),
+    service_postgres: treeCpuSeconds(servicePid) - treeCpuSeconds(servicePid, false),
+    nats: treeCpuSeconds(natsPid),
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  });
+  const before = read();
+  return () => {
+    const after = read();
+    return Object.fromEntries(
+      Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+    );
+  };
 }
 
 /** N events into the outbox in one commit; resolves with the time of that commit. */
@@ -90,8 +143,10 @@ async function fill(db: Client, round: number): Promise<number> {
   return performance.now();
 }
 
-async function relayRound(db: Client, n: number): Promise<number> {
+/** The relay's rate; `onCommitted` runs once the events are in (a CPU meter starts there). */
+async function relayRound(db: Client, n: number, onCommitted = () => {}): Promise<number> {
   const committed = await fill(db, n);
+  onCommitted();
   // A cheap look every 20 ms: counting the waiting rows each time took CPU from the relay.
   for (;;) {
     const r = await db.query<{ waiting: boolean }>(
@@ -103,20 +158,35 @@ async function relayRound(db: Client, n: number): Promise<number> {
   return EVENTS / ((performance.now() - committed) / 1000);
 }
 
+/**
+ * `sliding`: WINDOW publishes awaiting acknowledgement at any time, as the relay has them (the
+ * relay's way); `chunks`: WINDOW at a time, each chunk awaited before the next (the
+ * relay's way until it pipelined its batches; shown for comparison with older figures).
+ */
 async function bareRound(
   url: string,
   messages: Array<{ subject: string; body: string; id: string }>,
-  n: number,
+  n: string,
+  mode: 'sliding' | 'chunks',
+  noAsyncTraces = true,
 ): Promise<number> {
-  const nc = await connect({ servers: url });
+  // As the relay's sink connects: no stack trace captured per publish (JetStreamSink).
+  const nc = await connect({ servers: url, noAsyncTraces });
   const js = jetstream(nc, { timeout: 5000 });
   const started = performance.now();
-  for (let i = 0; i < messages.length; i += WINDOW) {
-    await Promise.all(
-      messages
-        .slice(i, i + WINDOW)
-        .map((m) => js.publish(m.subject, m.body, { msgID: `${m.id}-bare-${n}`, timeout: 5000 })),
-    );
+  const publish = (m: (typeof messages)[number]) =>
+    js.publish(m.subject, m.body, { msgID: `${m.id}-bare-${n}`, timeout: 5000 });
+  if (mode === 'chunks') {
+    for (let i = 0; i < messages.length; i += WINDOW) {
+      await Promise.all(messages.slice(i, i + WINDOW).map(publish));
+    }
+  } else {
+    // A sliding window: the next message goes out as soon as any acknowledgement is back.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < messages.length) await publish(messages[next++]);
+    };
+    await Promise.all(Array.from({ length: WINDOW }, lane));
   }
   const rate = messages.length / ((performance.now() - started) / 1000);
   await nc.close();
@@ -148,13 +218,28 @@ export async function busBench(): Promise<void> {
     connectionString: `postgres://postgres:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${service.env.EMBEDDED_PG_PORT}/bank_sync`,
   });
   await db.connect();
-  const rounds: Array<{ relay: number; bare: number; ratio: number }> = [];
+  const rounds: Array<{
+    relay: number;
+    bare: number;
+    ratio: number;
+    bare_chunks: number;
+    bare_chunks_default_options: number;
+  }> = [];
+  // CPU µs per message, summed over the rounds: where the time goes, on a machine whose other
+  // load makes the rates swing.
+  const cpu: Record<'relay' | 'bare', Record<string, number>> = { relay: {}, bare: {} };
+  const addCpu = (phase: 'relay' | 'bare', spent: Record<string, number>) => {
+    for (const [k, v] of Object.entries(spent)) cpu[phase][k] = (cpu[phase][k] ?? 0) + v;
+  };
   let sinkMsPerBatch: number;
   try {
     // Warm-up: the stream is created, the connection and the JIT are warm.
     await relayRound(db, 0);
     for (let n = 1; n <= ROUNDS; n++) {
-      const relay = await relayRound(db, n);
+      // Metered from the commit that filled the outbox: the fill is the bench's own work.
+      let meter = () => ({});
+      const relay = await relayRound(db, n, () => (meter = cpuMeter(service.child.pid, nats.pid)));
+      addCpu('relay', meter());
       // The same messages the relay just published: subjects and bodies as the sink builds them.
       const rows = await db.query<{ id: string; type: string; payload: unknown; created_at: Date }>(
         `SELECT id, type, payload, created_at FROM outbox_events
@@ -171,9 +256,23 @@ export async function busBench(): Promise<void> {
           data: e.payload,
         }),
       }));
-      const bare = await bareRound(nats.url, messages, n);
-      rounds.push({ relay: round(relay, 0), bare: round(bare, 0), ratio: round(relay / bare, 3) });
-      log(`round ${n}: relay ${round(relay, 0)} events/s, bare client ${round(bare, 0)} msgs/s`);
+      meter = cpuMeter(service.child.pid, nats.pid);
+      const bare = await bareRound(nats.url, messages, `${n}`, 'sliding');
+      addCpu('bare', meter());
+      const chunks = await bareRound(nats.url, messages, `${n}-chunks`, 'chunks');
+      // The client's defaults (a stack trace per publish), as the relay had them before.
+      const traced = await bareRound(nats.url, messages, `${n}-traced`, 'chunks', false);
+      rounds.push({
+        relay: round(relay, 0),
+        bare: round(bare, 0),
+        ratio: round(relay / Math.max(bare, chunks), 3),
+        bare_chunks: round(chunks, 0),
+        bare_chunks_default_options: round(traced, 0),
+      });
+      log(
+        `round ${n}: relay ${round(relay, 0)} events/s, bare client ${round(bare, 0)} msgs/s` +
+          ` (in chunks of ${WINDOW}: ${round(chunks, 0)}; with the client's defaults: ${round(traced, 0)})`,
+      );
     }
     const metrics = await fetch(`http://127.0.0.1:${service.port}/metrics`, {
       headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` },
@@ -193,17 +292,29 @@ export async function busBench(): Promise<void> {
   const result = {
     events_per_round: EVENTS,
     window: WINDOW,
+    cpu_us_per_message: Object.fromEntries(
+      Object.entries(cpu).map(([phase, byProcess]) => [
+        phase,
+        Object.fromEntries(
+          Object.entries(byProcess).map(([k, v]) => [k, round((v / (EVENTS * ROUNDS)) * 1e6, 1)]),
+        ),
+      ]),
+    ),
     sink_ms_per_batch: round(sinkMsPerBatch, 1),
     rounds,
     median_ratio: ratios[Math.floor(ratios.length / 2)],
   };
   writeFileSync(join(BENCH_WORK, 'bus.json'), JSON.stringify(result, null, 2));
   log(`relay / bare client: median ${result.median_ratio} × (target ≥ 0.7)`);
+  log(`CPU µs per message: ${JSON.stringify(result.cpu_us_per_message)}`);
   process.stdout.write(
     [
-      '| round | relay → JetStream (events/s) | bare client, acked (msgs/s) | ratio |',
-      '| --- | --- | --- | --- |',
-      ...rounds.map((r, i) => `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.ratio} × |`),
+      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rounds.map(
+        (r, i) =>
+          `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.bare_chunks} | ${r.ratio} × | ${r.bare_chunks_default_options} |`,
+      ),
     ].join('\n') + '\n',
   );
 }

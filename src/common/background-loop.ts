@@ -64,6 +64,11 @@ export abstract class BackgroundLoop implements OnApplicationBootstrap, OnApplic
     private readonly giveWayTo: YieldOptions | null = null,
   ) {}
 
+  /** Shutdown has begun: a tick doing several batches stops taking more. */
+  protected get stopping(): boolean {
+    return !this.running;
+  }
+
   /** One batch; returns how many items it handled (0: nothing due). */
   abstract tick(): Promise<number>;
 

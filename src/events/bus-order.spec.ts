@@ -1,5 +1,5 @@
 import type { OutboxEvent } from './event-sink';
-import { envelope, publishInOrder, subjectFor } from './bus-order';
+import { envelope, InOrder, subjectFor } from './bus-order';
 
 const at = new Date('2026-12-02T10:00:00.000Z');
 const ev = (id: string, aggregateid: string): OutboxEvent => ({
@@ -39,10 +39,10 @@ describe('subjectFor and envelope', () => {
   });
 });
 
-describe('publishInOrder', () => {
+describe('InOrder', () => {
   it('sends different aggregates together and one aggregate one after the other', async () => {
     const b = broker();
-    const done = publishInOrder([ev('a1', 'A'), ev('b1', 'B'), ev('a2', 'A')], b.send);
+    const done = new InOrder(b.send).add([ev('a1', 'A'), ev('b1', 'B'), ev('a2', 'A')]);
     await b.flush();
     expect(b.sent).toEqual(['a1', 'b1']);
     b.pending.get('b1')!.ok();
@@ -55,12 +55,51 @@ describe('publishInOrder', () => {
     await expect(done).resolves.toEqual(['a1', 'b1', 'a2']);
   });
 
+  it("continues an aggregate's chain into the next batch, sent while the first is in flight", async () => {
+    const b = broker();
+    const order = new InOrder(b.send);
+    const first = order.add([ev('a1', 'A'), ev('b1', 'B')]);
+    const second = order.add([ev('c1', 'C'), ev('a2', 'A')]);
+    await b.flush();
+    // C goes out at once; A's second event waits for A's first, acknowledged in batch one.
+    expect(b.sent).toEqual(['a1', 'b1', 'c1']);
+    b.pending.get('c1')!.ok();
+    b.pending.get('b1')!.ok();
+    await b.flush();
+    expect(b.sent).toEqual(['a1', 'b1', 'c1']);
+    b.pending.get('a1')!.ok();
+    await expect(first).resolves.toEqual(['a1', 'b1']);
+    await b.flush();
+    expect(b.sent).toEqual(['a1', 'b1', 'c1', 'a2']);
+    b.pending.get('a2')!.ok();
+    await expect(second).resolves.toEqual(['c1', 'a2']);
+  });
+
+  it('keeps at most `window` publishes awaiting their acknowledgement, across batches', async () => {
+    const b = broker();
+    const order = new InOrder(b.send, 2);
+    const first = order.add([ev('a1', 'A'), ev('b1', 'B')]);
+    const second = order.add([ev('c1', 'C'), ev('d1', 'D')]);
+    await b.flush();
+    expect(b.sent).toEqual(['a1', 'b1']);
+    b.pending.get('b1')!.ok();
+    await b.flush();
+    expect(b.sent).toEqual(['a1', 'b1', 'c1']);
+    b.pending.get('a1')!.ok();
+    await b.flush();
+    expect(b.sent).toEqual(['a1', 'b1', 'c1', 'd1']);
+    b.pending.get('c1')!.ok();
+    b.pending.get('d1')!.ok();
+    await expect(first).resolves.toEqual(['a1', 'b1']);
+    await expect(second).resolves.toEqual(['c1', 'd1']);
+  });
+
   it("never sends an aggregate's later event after an earlier one failed, and waits for the rest", async () => {
     const b = broker();
     let settled = false;
-    const done = publishInOrder([ev('a1', 'A'), ev('b1', 'B'), ev('a2', 'A')], b.send).finally(
-      () => (settled = true),
-    );
+    const done = new InOrder(b.send)
+      .add([ev('a1', 'A'), ev('b1', 'B'), ev('a2', 'A')])
+      .finally(() => (settled = true));
     await b.flush();
     b.pending.get('a1')!.fail(new Error('timeout'));
     await b.flush();
@@ -71,7 +110,21 @@ describe('publishInOrder', () => {
     expect(b.sent).toEqual(['a1', 'b1']);
   });
 
+  it('after a failure sends nothing more, in this batch or a later one, and reports the first error', async () => {
+    const b = broker();
+    const order = new InOrder(b.send, 1);
+    const first = order.add([ev('a1', 'A'), ev('b1', 'B')]);
+    const second = order.add([ev('c1', 'C')]);
+    await b.flush();
+    expect(b.sent).toEqual(['a1']);
+    b.pending.get('a1')!.fail(new Error('broker restarted'));
+    await expect(first).rejects.toThrow('broker restarted');
+    await expect(second).rejects.toThrow('broker restarted');
+    await expect(order.add([ev('d1', 'D')])).rejects.toThrow('broker restarted');
+    expect(b.sent).toEqual(['a1']);
+  });
+
   it('resolves with nothing for an empty batch', async () => {
-    await expect(publishInOrder([], () => Promise.resolve(1))).resolves.toEqual([]);
+    await expect(new InOrder(() => Promise.resolve(1)).add([])).resolves.toEqual([]);
   });
 });

@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 export interface OutboxEvent {
   id: string;
   type: string;
@@ -15,27 +13,45 @@ export interface OutboxEvent {
 }
 
 /**
- * Where the relay hands outbox events. Every sink gets each batch (side by side; a sink that
- * writes with `m` is the only one using it). `publish` runs inside the relay's transaction, before
- * the events are marked dispatched: a sink that writes to this database (the webhook sink's
- * delivery rows) commits atomically with that mark; a sink for a message bus (Kafka, NATS)
- * would publish and await the broker's acknowledgement here, so a crash before commit means the
- * batch is published again (at least once; consumers dedupe by event id).
+ * Where the relay hands outbox events. Every sink gets each batch (side by side). The hand-over runs inside the relay's transaction,
+ * before the events are marked dispatched: a sink that writes to this database (the webhook
+ * sink's delivery rows) commits atomically with that mark; a sink for a message bus (Kafka,
+ * NATS) publishes and awaits the broker's acknowledgements, so a crash before commit means the
+ * events are published again (at least once; consumers dedupe by event id).
  */
 export interface EventSink {
   readonly name: string;
   /**
-   * Whether `publish` reads `data`. A sink that only records ids (the webhook sink: the
+   * Whether `take` reads `data`. A sink that only records ids (the webhook sink: the
    * delivery worker reads the payload when it sends) spares the relay parsing every payload.
    */
   readonly needsData: boolean;
   /**
    * Whether the sink keeps commit order (a message bus: each transaction's events in the order
-   * they were written). The relay then hands batches on one at a time across instances (a
-   * transaction-level advisory lock), instead of instances relaying side by side.
+   * they were written). The relay then hands batches on one transaction at a time across
+   * instances (a transaction-level advisory lock), instead of instances relaying side by side.
    */
   readonly ordered: boolean;
-  publish(m: EntityManager, events: OutboxEvent[]): Promise<void>;
+  /** Starts the hand-over of one relay transaction; `query` runs statements in it. */
+  open(query: RelayQuery): SinkHandOver;
+}
+
+/**
+ * Runs a statement in the relay's transaction once the statements issued before it are done
+ * (one at a time on its connection: the relay claims and marks while sinks write).
+ */
+export type RelayQuery = <T = unknown>(sql: string, params?: unknown[]) => Promise<T>;
+
+/**
+ * One relay transaction's hand-over to a sink. The relay calls `take` for each batch it claims,
+ * in commit order, without waiting for the previous batch to be taken (its next claim runs
+ * while the bus acknowledges): an ordered sink keeps each aggregate's events in order across
+ * the batches of one hand-over. Once a `take` failed the relay claims nothing more and rolls
+ * the transaction back, after every `take` settled.
+ */
+export interface SinkHandOver {
+  /** Resolves once the sink has every event of `events` (a bus: each one acknowledged). */
+  take(events: OutboxEvent[]): Promise<void>;
 }
 
 export const EVENT_SINKS = Symbol('EVENT_SINKS');

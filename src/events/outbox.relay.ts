@@ -1,22 +1,47 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { performance } from 'node:perf_hooks';
+import { DataSource, type EntityManager } from 'typeorm';
 import { BackgroundLoop, pollMs, settleAll, yieldTo } from '../common/background-loop';
 import { LoadGauge } from '../common/load-gauge';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Wakeups } from '../database/wakeups';
 import { each, MetricsService } from '../metrics/metrics.service';
-import { EVENT_SINKS, type EventSink, type OutboxEvent } from './event-sink';
+import { EVENT_SINKS, type EventSink, type OutboxEvent, type RelayQuery } from './event-sink';
 import { EVENT_TYPES } from './event.entities';
 
+/** Events per claim (one FETCH) and per hand-over to the sinks. */
 const BATCH = 500;
+/**
+ * Events per relay transaction at most: its batches are claimed from one snapshot, handed on
+ * while the previous ones are acknowledged, and committed together (bench/RESULTS.md).
+ */
+const GROUP = 5000;
+/** No further batch is claimed in a transaction that has run this long (a slow broker). */
+const GROUP_MS = 1000;
+/** Batches claimed and not yet taken by every sink, at most: the claim runs one batch ahead. */
+const AHEAD = 2;
 const IDLE_POLL_MS = 500;
 /** Under a stream of events, let a batch gather for at most this long (bench/RESULTS.md). */
 const LINGER_MS = 25;
 
 /**
+ * Statements on `m` one at a time, in the order they were issued: the relay fetches its next
+ * batch and marks the last one while the sinks write (node-pg refuses overlapping queries on one
+ * client from its next major version on).
+ */
+function oneAtATime(m: EntityManager): RelayQuery {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(sql: string, params?: unknown[]): Promise<T> => {
+    const run = tail.then(() => m.query<T>(sql, params));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
  * Moves outbox events to the sinks, in commit order (`seq`). Rows are claimed with FOR UPDATE
- * SKIP LOCKED, so several instances share the work; a batch is marked dispatched in the same
+ * SKIP LOCKED, so several instances share the work; an event is marked dispatched in the same
  * transaction in which the sinks took it, so a crash in between leaves it to be relayed again.
  */
 @Injectable()
@@ -52,33 +77,9 @@ export class OutboxRelay extends BackgroundLoop {
     );
   }
 
-  /** Relays one batch; returns its size. */
+  /** Relays one transaction of up to GROUP events; returns how many. */
   async tick(): Promise<number> {
-    const columns =
-      (this.sinks.some((s) => s.needsData)
-        ? 'id, type, aggregateid, payload::text AS data, created_at'
-        : 'id, type, aggregateid, created_at') +
-      ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
-    const events = await this.dataSource.transaction(async (m) => {
-      // A sink that keeps commit order (a message bus) gets one batch at a time across all
-      // instances: with SKIP LOCKED alone, a second instance would publish the next batch while
-      // the first one's is still in flight, or while it is being rolled back to be sent again.
-      if (this.sinks.some((s) => s.ordered)) {
-        await m.query(`SELECT pg_advisory_xact_lock(hashtext('bank_sync.outbox_relay'))`);
-      }
-      const batch = await m.query<Array<OutboxEvent & { waited_s: number }>>(
-        `SELECT ${columns} FROM outbox_events
-          WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
-      if (batch.length === 0) return batch;
-      // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
-      await settleAll(this.sinks.map((sink) => sink.publish(m, batch)));
-      await m.query(`UPDATE outbox_events SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
-        batch.map((e) => e.id),
-      ]);
-      return batch;
-    });
+    const events = await this.dataSource.transaction((m) => this.relay(oneAtATime(m)));
     for (const e of events) {
       this.relayed.inc({ type: e.type });
       this.waited.observe({ stage: 'relayed' }, e.waited_s);
@@ -86,5 +87,72 @@ export class OutboxRelay extends BackgroundLoop {
     // Committed: the deliveries the sinks wrote can be sent now, by whichever instance.
     if (events.length > 0) this.wakeups.deliveries.notify();
     return events.length;
+  }
+
+  /**
+   * One relay transaction. Its batches come from one cursor, so from one snapshot: an event
+   * committed meanwhile (even one with a lower `seq`, whose transaction began earlier) waits
+   * for the next transaction, and cannot be published after a later event of its aggregate
+   * that a second claim would have seen. Each batch goes to the sinks as soon as it is claimed,
+   * while the previous one is still being acknowledged, and is marked dispatched once every
+   * sink took it; the commit comes after the last batch was taken. A failure anywhere rolls
+   * the whole transaction back: every event of it is relayed again (the stream dedupes).
+   */
+  private async relay(query: RelayQuery): Promise<Array<OutboxEvent & { waited_s: number }>> {
+    // A sink that keeps commit order (a message bus) gets one transaction at a time across all
+    // instances: with SKIP LOCKED alone, a second instance would publish the next events while
+    // the first one's are still in flight, or while they are being rolled back to be sent again.
+    if (this.sinks.some((s) => s.ordered)) {
+      await query(`SELECT pg_advisory_xact_lock(hashtext('bank_sync.outbox_relay'))`);
+    }
+    const columns =
+      (this.sinks.some((s) => s.needsData)
+        ? 'id, seq, type, aggregateid, payload::text AS data, created_at'
+        : 'id, seq, type, aggregateid, created_at') +
+      ', extract(epoch FROM clock_timestamp() - created_at)::float8 AS waited_s';
+    await query(
+      `DECLARE relay_claim NO SCROLL CURSOR FOR
+         SELECT ${columns} FROM outbox_events
+          WHERE dispatched_at IS NULL ORDER BY seq LIMIT ${GROUP} FOR UPDATE SKIP LOCKED`,
+    );
+    const handOvers = this.sinks.map((sink) => sink.open(query));
+    const started = performance.now();
+    const events: Array<OutboxEvent & { waited_s: number; seq: string }> = [];
+    const marked: Array<Promise<unknown>> = [];
+    let failed = false;
+    try {
+      while (!failed && !this.stopping) {
+        // One batch ahead of the acknowledgements, not the whole group in memory.
+        if (marked.length >= AHEAD) await marked[marked.length - AHEAD].catch(() => undefined);
+        if (failed) break;
+        const batch = await query<Array<OutboxEvent & { waited_s: number; seq: string }>>(
+          `FETCH FORWARD ${BATCH} FROM relay_claim`,
+        );
+        if (batch.length === 0) break;
+        events.push(...batch);
+        // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
+        const mark = settleAll(handOvers.map((h) => h.take(batch))).then(
+          () =>
+            query(
+              `UPDATE outbox_events SET dispatched_at = now()
+                WHERE seq = ANY($1::bigint[]) AND dispatched_at IS NULL`,
+              [batch.map((e) => e.seq)],
+            ),
+          (err: unknown) => {
+            failed = true;
+            throw err;
+          },
+        );
+        // Handled here, reported by settleAll below: never an unhandled rejection meanwhile.
+        mark.catch(() => undefined);
+        marked.push(mark);
+        if (batch.length < BATCH || performance.now() - started > GROUP_MS) break;
+      }
+    } finally {
+      // Nothing of this transaction still running when it commits or rolls back.
+      await Promise.allSettled(marked);
+    }
+    await settleAll(marked);
+    return events;
   }
 }

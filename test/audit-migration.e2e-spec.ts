@@ -1,20 +1,10 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { ADMIN_KEY, bearer, startTestApp } from './support/app';
-import { createEmptyDatabase } from './support/database';
+import { migratedUpTo } from './support/database';
 
 describe('migration AuditLog: the allocation trail kept on transaction_matches', () => {
   it('becomes chained audit entries, oldest first, with the people and reasons', async () => {
-    const url = await createEmptyDatabase();
-    const ds = new DataSource(dataSourceOptions(url, 1));
-    await ds.initialize();
+    const { url, dataSource: ds } = await migratedUpTo('AuditLog1795559500000');
     try {
-      await ds.runMigrations({ transaction: 'each' });
-      // Back to just before AuditLog (the migrations after it undone first, newest first).
-      const names = ds.migrations.map((m) => m.name);
-      const at = names.indexOf('AuditLog1795559500000');
-      expect(at).toBeGreaterThan(0);
-      for (let i = names.length - 1; i >= at; i--) await ds.undoLastMigration();
       const [{ audit }] = await ds.query<Array<{ audit: string | null }>>(
         `SELECT to_regclass('audit_log')::text AS audit`,
       );

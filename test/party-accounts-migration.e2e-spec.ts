@@ -1,19 +1,9 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { createEmptyDatabase } from './support/database';
+import { migratedUpTo } from './support/database';
 
 describe('migration NormalizePartyAccounts: accounts learned as the transactions spelled them', () => {
   it('are rewritten in the compact form, two spellings of one account becoming one row', async () => {
-    const url = await createEmptyDatabase();
-    const ds = new DataSource(dataSourceOptions(url, 1));
-    await ds.initialize();
+    const { dataSource: ds } = await migratedUpTo('NormalizePartyAccounts1795559740000');
     try {
-      await ds.runMigrations({ transaction: 'each' });
-      // Back to just before it (the migrations after it undone first, newest first).
-      const names = ds.migrations.map((m) => m.name);
-      const at = names.indexOf('NormalizePartyAccounts1795559740000');
-      expect(at).toBeGreaterThan(0);
-      for (let i = names.length - 1; i >= at; i--) await ds.undoLastMigration();
       await ds.query(
         `INSERT INTO party_accounts (customer_key, account, confirmed_at) VALUES
            ('acme', '12.34.56.789', '2026-01-02T00:00:00Z'),

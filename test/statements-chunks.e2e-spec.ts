@@ -1,17 +1,10 @@
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
+import { mt940Statement } from './support/statement-read';
 import { seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
 const mt940 = (opening: string, closing: string, lines: string[], day = '260401'): string =>
-  [
-    ':20:CHUNKS',
-    ':25:DE89370400440532013000',
-    ':28C:1/1',
-    `:60F:C${day}EUR${opening}`,
-    ...lines,
-    `:62F:C${day}EUR${closing}`,
-    '-',
-  ].join('\r\n');
+  mt940Statement(opening, closing, lines, day, 'CHUNKS');
 
 /**
  * An upload's entries go through the intake a chunk at a time (STATEMENT_CHUNK_ENTRIES, 2 here,

@@ -3,22 +3,14 @@ import { join } from 'node:path';
 import { ProcessingWorker } from '../src/transactions/processing.worker';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
-import { dutchCsvMapping } from './support/statement-read';
+import { dutchCsvMapping, mt940Statement } from './support/statement-read';
 import { seedBody, sendSigned, WEBHOOK_SECRET } from './support/webhooks';
 
 const fixture = (name: string): Buffer =>
   readFileSync(join(__dirname, 'fixtures', 'statements', name));
 
 const mt940 = (opening: string, closing: string, lines: string[], day = '260301'): string =>
-  [
-    ':20:STMT',
-    ':25:DE89370400440532013000',
-    ':28C:1/1',
-    `:60F:C${day}EUR${opening}`,
-    ...lines,
-    `:62F:C${day}EUR${closing}`,
-    '-',
-  ].join('\r\n');
+  mt940Statement(opening, closing, lines, day, 'STMT');
 
 /** Statements (issue 21): upload, idempotency, nothing stored from a bad file, dedup, coverage. */
 describe('bank statements', () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
 
 export const TEMPLATE_DB = 'bank_sync_test_template';
 
@@ -63,4 +65,22 @@ export async function query<T extends Record<string, unknown>>(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A new database migrated up to just before `migration` (every later one undone, newest first),
+ * for a test that writes rows the way they were before it and then migrates the rest.
+ */
+export async function migratedUpTo(
+  migration: string,
+): Promise<{ url: string; dataSource: DataSource }> {
+  const url = await createEmptyDatabase();
+  const dataSource = new DataSource(dataSourceOptions(url, 1));
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  const names = dataSource.migrations.map((m) => m.name);
+  const at = names.indexOf(migration);
+  if (at < 0) throw new Error(`no migration ${migration}`);
+  for (let i = names.length - 1; i >= at; i--) await dataSource.undoLastMigration();
+  return { url, dataSource };
 }

@@ -52,3 +52,22 @@ export function dutchCsvMapping(columns: Partial<CsvMapping['columns']> = {}): C
     },
   };
 }
+
+/** An MT940 statement of account DE89370400440532013000 on one day (YYMMDD), its :61:/:86: lines given. */
+export function mt940Statement(
+  opening: string,
+  closing: string,
+  lines: string[],
+  day: string,
+  reference = 'STMT',
+): string {
+  return [
+    `:20:${reference}`,
+    ':25:DE89370400440532013000',
+    ':28C:1/1',
+    `:60F:C${day}EUR${opening}`,
+    ...lines,
+    `:62F:C${day}EUR${closing}`,
+    '-',
+  ].join('\r\n');
+}

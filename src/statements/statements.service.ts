@@ -349,20 +349,11 @@ export class StatementsService {
         } else if (event.kind === 'entry') {
           const e = event.entry;
           if (!current) throw new StatementFileError(e.at, 'an entry outside a statement');
+          // The parsed entry's fields as they are; where it stands in the file is its location.
           const full = stage.add({
+            ...e,
             statementId: current.id,
             seq: ++seq,
-            account: e.account,
-            bookingDate: e.bookingDate,
-            amount: e.amount,
-            currency: e.currency,
-            direction: e.direction,
-            reversal: e.reversal,
-            bankRef: e.bankRef,
-            reference: e.reference,
-            description: e.description,
-            counterparty: e.counterparty,
-            counterpartyAccount: e.counterpartyAccount,
             location: e.at,
             externalId: fingerprints.externalId(e, e.account),
           });

@@ -9,7 +9,9 @@
  * 2. Audit write overhead: a reconciliation run of `--transactions=` (default 100 000) on this
  *    build against the build before the audit log (`--base=<checkout with dist/>`), both up at
  *    once, each on its own embedded PostgreSQL with the same generated data; the runs go one
- *    after the other, the order alternating by round. Also: how long after the run the chainer has linked every entry (background work).
+ *    after the other, the order alternating by round, each once both services are idle (what a
+ *    run leaves to the background, its events above all, would otherwise slow the next one).
+ *    Also: how long after the run the chainer has linked every entry (background work).
  *
  * Options: --matches=1000000 --transactions=100000 --rounds=3 --base=<dir> (part 2 is skipped
  * without it). Writes bench/.work/audit.json; prints the figures for bench/RESULTS.md.
@@ -28,9 +30,12 @@ import {
   BENCH_WORK,
   EMBEDDED_PG_PASSWORD,
   cliOption,
+  cpuSeconds,
   http,
   log,
   memOf,
+  postgresCpuSeconds,
+  postmasterOf,
   round,
   rssSampler,
   sleep,
@@ -50,6 +55,7 @@ interface Service {
   child: Child;
   url: string;
   db: Client;
+  postmaster: number;
 }
 
 async function start(name: string, dir: string): Promise<Service> {
@@ -64,7 +70,13 @@ async function start(name: string, dir: string): Promise<Service> {
     connectionString: `postgres://postgres:${EMBEDDED_PG_PASSWORD}@127.0.0.1:${started.env.EMBEDDED_PG_PORT}/bank_sync`,
   });
   await db.connect();
-  return { name, child: started.child, url: `http://127.0.0.1:${started.port}`, db };
+  return {
+    name,
+    child: started.child,
+    url: `http://127.0.0.1:${started.port}`,
+    db,
+    postmaster: postmasterOf(join(BENCH_WORK, `audit-${name}`)).pid,
+  };
 }
 
 async function stop(s: Service): Promise<void> {
@@ -229,6 +241,30 @@ async function chainCatchUp(s: Service): Promise<{ seconds: number; unchained_at
   return { seconds: (performance.now() - t0) / 1000, unchained_at_end: atEnd };
 }
 
+/** CPU seconds both services (Node and PostgreSQL) used so far. */
+function cpuOf(services: Service[]): number {
+  return services.reduce(
+    (sum, s) => sum + (cpuSeconds(s.child.pid) ?? 0) + postgresCpuSeconds(s.postmaster),
+    0,
+  );
+}
+
+/**
+ * Waits until both services are idle (under 3 % of a core together for half a second): what a
+ * run leaves behind (the relay's events of its paid invoices, suggestions for its exceptions)
+ * must not run during the other service's timed run. Seconds waited.
+ */
+async function settle(services: Service[]): Promise<number> {
+  const t0 = performance.now();
+  for (let before = cpuOf(services); performance.now() - t0 < 300_000; ) {
+    await sleep(500);
+    const now = cpuOf(services);
+    if (now - before < 0.015) break;
+    before = now;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 async function overheadBench(base: Service, self: Service) {
   const rounds = [];
   for (let r = 1; r <= ROUNDS; r++) {
@@ -236,7 +272,9 @@ async function overheadBench(base: Service, self: Service) {
     const order = r % 2 === 1 ? [base, self] : [self, base];
     const seconds = new Map<string, number>();
     let chain = { seconds: 0, unchained_at_end: 0 };
+    let settled = 0;
     for (const s of order) {
+      settled += await settle([base, self]);
       seconds.set(s.name, await timedRun(s));
       if (s === self) chain = await chainCatchUp(self);
     }
@@ -250,6 +288,7 @@ async function overheadBench(base: Service, self: Service) {
       overhead_pct: round((selfS / baseS - 1) * 100, 1),
       unchained_at_run_end: chain.unchained_at_end,
       chain_catch_up_s: round(chain.seconds, 2),
+      settled_before_runs_s: round(settled, 1),
     };
     log(`audit bench overhead round ${r}: ${JSON.stringify(row)}`);
     rounds.push(row);

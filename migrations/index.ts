@@ -18,6 +18,7 @@ import { OutboxSeqIndex1795559710000 } from './1795559710000-OutboxSeqIndex';
 import { OutboxAggregateWhen1795559720000 } from './1795559720000-OutboxAggregateWhen';
 import { ParallelSafeFormatting1795559730000 } from './1795559730000-ParallelSafeFormatting';
 import { NormalizePartyAccounts1795559740000 } from './1795559740000-NormalizePartyAccounts';
+import { AuditTimeBrin1795559750000 } from './1795559750000-AuditTimeBrin';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   OutboxAggregateWhen1795559720000,
   ParallelSafeFormatting1795559730000,
   NormalizePartyAccounts1795559740000,
+  AuditTimeBrin1795559750000,
 ];

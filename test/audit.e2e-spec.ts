@@ -235,6 +235,11 @@ describe('audit log', () => {
       data: { invoice_id: paid, amount: '100.00', currency: 'NGN', rule: 'single' },
     });
     expect(ruleMade.data.run_id).toEqual(expect.any(String));
+    // Written from the allocation's own row (one statement with it): exactly these fields.
+    expect(Object.keys(ruleMade.data).sort()).toEqual(
+      ['amount', 'currency', 'invoice_id', 'note', 'rule', 'run_id', 'transaction_id'].sort(),
+    );
+    expect(ruleMade.data.note).toBeNull();
     const [manual] = of(entries, 'allocation.created').filter((e) => e.data.rule === 'manual');
     expect(manual).toMatchObject({
       actor: 'ops-alice',

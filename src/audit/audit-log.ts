@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 
 /** Who made a change: a staff key (its name and id) or `system` (rules, the bank's own changes). */
 export interface AuditActor {
@@ -51,6 +52,15 @@ export interface AuditEntry {
 }
 
 /**
+ * Ids for new entries: time-ordered (UUIDv7), so the primary key grows at its right edge instead
+ * of touching a random index page per entry (a run writes a thousand per batch). Unique as any
+ * UUID: 74 random bits within each millisecond, a counter keeps one process's ids increasing.
+ */
+export function auditEntryIds(n: number): string[] {
+  return Array.from({ length: n }, () => uuidv7());
+}
+
+/**
  * Appends entries to the audit log. Call it with the EntityManager of the transaction that makes
  * the change (like `emitEvents`), so the entry commits or rolls back with it. Entries are
  * chained later, in the order their transactions finished (AuditChainer); writers never wait
@@ -64,13 +74,17 @@ export async function appendAudit(
   // One JSON parameter (one native JSON.stringify): array parameters would cost node-postgres an
   // escaped array literal of every entry's JSON text.
   await db.query(
-    `INSERT INTO audit_log (actor, actor_key_id, action, entity, entity_id, data)
-     SELECT r.actor, r.actor_key_id, r.action, r.entity, r.entity_id, r.data
-       FROM jsonb_to_recordset($1::jsonb)
-            AS r(actor text, actor_key_id uuid, action text, entity text, entity_id text, data jsonb)`,
+    `INSERT INTO audit_log (id, actor, actor_key_id, action, entity, entity_id, data)
+     SELECT r.id, r.actor, r.actor_key_id, r.action, r.entity, r.entity_id, r.data
+       FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+              AS (id uuid, actor text, actor_key_id uuid, action text, entity text,
+                  entity_id text, data jsonb))
+            WITH ORDINALITY AS r(id, actor, actor_key_id, action, entity, entity_id, data, ord)
+      ORDER BY r.ord`,
     [
       JSON.stringify(
         entries.map((e) => ({
+          id: uuidv7(),
           actor: e.actor.name,
           actor_key_id: e.actor.keyId,
           action: e.action,

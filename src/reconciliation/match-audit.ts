@@ -29,36 +29,34 @@ function allocationActor(rule: AllocationRule, context: AuditContext): AuditActo
   return rule === 'manual' || rule === 'suggestion' ? context.actor : SYSTEM;
 }
 
+/**
+ * What an allocation's `allocation.created` entry adds to its row, in allocation order: the
+ * suggestion it applies, or null. The rest of the entry (actor, transaction, invoice, amount,
+ * currency, rule, run, note) is written from the allocation's own row, in the statement that
+ * inserts it (`writeLedger`): a run's thousand entries are not built and parsed again as JSON.
+ */
+export function allocationAuditExtras(
+  ledger: MatchLedger,
+  context: AuditContext,
+): Array<Record<string, unknown> | null> {
+  return ledger.newAllocations.map((a) => {
+    const applied = a.rule === 'suggestion' ? context.suggestions?.get(a.id) : undefined;
+    if (!applied) return null;
+    return {
+      suggestion_id: applied.id,
+      kind: applied.kind,
+      score: applied.score,
+      automatic: applied.automatic,
+    };
+  });
+}
+
+/** The entries of the write-offs and reversals (the allocations' are `allocationAuditExtras`). */
 export function ledgerAuditEntries(ledger: MatchLedger, context: AuditContext): AuditEntry[] {
   const entries: AuditEntry[] = [];
   const allocationActors = new Map<string, AuditActor>();
-  for (const a of ledger.newAllocations) {
-    const actor = allocationActor(a.rule, context);
-    allocationActors.set(a.id, actor);
-    const data: Record<string, unknown> = {
-      transaction_id: a.transactionId,
-      invoice_id: a.invoiceId,
-      amount: a.amount,
-      currency: a.currency,
-      rule: a.rule,
-      run_id: context.runId,
-      note: a.note,
-    };
-    const applied = a.rule === 'suggestion' ? context.suggestions?.get(a.id) : undefined;
-    if (applied) {
-      data.suggestion_id = applied.id;
-      data.kind = applied.kind;
-      data.score = applied.score;
-      data.automatic = applied.automatic;
-    }
-    entries.push({
-      actor,
-      action: 'allocation.created',
-      entity: 'allocation',
-      entityId: a.id,
-      data,
-    });
-  }
+  for (const a of ledger.newAllocations)
+    allocationActors.set(a.id, allocationActor(a.rule, context));
   for (const w of ledger.newWriteOffs) {
     entries.push({
       actor: allocationActors.get(w.matchId) ?? SYSTEM,

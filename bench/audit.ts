@@ -256,7 +256,7 @@ function cpuOf(services: Service[]): number {
  */
 async function settle(services: Service[]): Promise<number> {
   const t0 = performance.now();
-  for (let before = cpuOf(services); performance.now() - t0 < 300_000; ) {
+  for (let before = cpuOf(services); performance.now() - t0 < 300_000;) {
     await sleep(500);
     const now = cpuOf(services);
     if (now - before < 0.015) break;

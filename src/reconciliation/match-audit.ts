@@ -24,8 +24,12 @@ export interface AuditContext {
 
 const SYSTEM: AuditActor = { name: SYSTEM_ACTOR_NAME, keyId: null };
 
-/** Only a manual or accepted allocation is the actor's own; what the rules add is the system's. */
-function allocationActor(rule: AllocationRule, context: AuditContext): AuditActor {
+/**
+ * Who made an allocation: only a manual or accepted one is the actor's own; what the rules
+ * decided in the same request (the rest of a transaction a person matched in part) is the
+ * system's. The allocation's `created_by`, its audit entry's actor and its write-off's.
+ */
+export function allocationActor(rule: AllocationRule, context: AuditContext): AuditActor {
   return rule === 'manual' || rule === 'suggestion' ? context.actor : SYSTEM;
 }
 
@@ -54,12 +58,15 @@ export function allocationAuditExtras(
 /** The entries of the write-offs and reversals (the allocations' are `allocationAuditExtras`). */
 export function ledgerAuditEntries(ledger: MatchLedger, context: AuditContext): AuditEntry[] {
   const entries: AuditEntry[] = [];
-  const allocationActors = new Map<string, AuditActor>();
-  for (const a of ledger.newAllocations)
-    allocationActors.set(a.id, allocationActor(a.rule, context));
+  // A write-off is its allocation's: the same actor (most batches have none, so no lookup).
+  const rules =
+    ledger.newWriteOffs.length > 0
+      ? new Map(ledger.newAllocations.map((a) => [a.id, a.rule]))
+      : undefined;
   for (const w of ledger.newWriteOffs) {
+    const rule = rules?.get(w.matchId);
     entries.push({
-      actor: allocationActors.get(w.matchId) ?? SYSTEM,
+      actor: rule ? allocationActor(rule, context) : SYSTEM,
       action: 'write_off.created',
       entity: 'write_off',
       entityId: w.id,

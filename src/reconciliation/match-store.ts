@@ -12,7 +12,12 @@ import { deletionKeys, isNearCandidate, nearKind } from './suggestions/near-refe
 import { normalizeAccount } from './suggestions/party';
 import type { WriteOffRule } from './suggestions/write-off';
 import { appendAudit, auditEntryIds } from '../audit/audit-log';
-import { allocationAuditExtras, type AppliedSuggestion, ledgerAuditEntries } from './match-audit';
+import {
+  allocationActor,
+  allocationAuditExtras,
+  type AppliedSuggestion,
+  ledgerAuditEntries,
+} from './match-audit';
 import {
   type Actor,
   type ExistingMatch,
@@ -199,6 +204,7 @@ export async function writeLedger(
   const allocations = ledger.newAllocations;
   if (allocations.length > 0) {
     const extras = allocationAuditExtras(ledger, context);
+    const actors = allocations.map((a) => allocationActor(a.rule, context));
     // The allocations and their audit entries in one statement, the entries built from the very
     // rows inserted: no second copy of a run's batch travels as JSON to be parsed again (that
     // cost a run about 10 %, bench/RESULTS.md). Entry ids are time-ordered like the
@@ -206,17 +212,12 @@ export async function writeLedger(
     // commit, nor the other way round.
     await m.query(
       `WITH a AS MATERIALIZED (
-         SELECT a.*,
-                -- Only a manual allocation is the actor's own: what the rules decided in the same
-                -- request (the rest of a transaction a person matched in part) is the system's.
-                CASE WHEN a.rule IN ('manual', 'suggestion') THEN $9::text ELSE $11::text END
-                  AS actor,
-                CASE WHEN a.rule IN ('manual', 'suggestion') THEN $10::uuid END AS actor_key_id
+         SELECT *
            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $12::uuid[], $13::jsonb[])
+                       $7::text[], $9::text[], $10::uuid[], $11::uuid[], $12::jsonb[])
                 WITH ORDINALITY
-                AS a(id, transaction_id, invoice_id, amount, currency, rule, note, entry_id, extra,
-                     ord)
+                AS a(id, transaction_id, invoice_id, amount, currency, rule, note, actor,
+                     actor_key_id, entry_id, extra, ord)
        ), made AS (
          INSERT INTO transaction_matches
            (id, transaction_id, invoice_id, amount, currency, rule, note, run_id, created_by,
@@ -241,9 +242,8 @@ export async function writeLedger(
         allocations.map((a) => a.rule),
         allocations.map((a) => a.note),
         context.runId,
-        context.actor.name,
-        context.actor.keyId,
-        SYSTEM_ACTOR_NAME,
+        actors.map((a) => a.name),
+        actors.map((a) => a.keyId),
         auditEntryIds(allocations.length),
         extras.map((e) => (e ? JSON.stringify(e) : null)),
       ],

@@ -5,7 +5,7 @@
  *    `GET /reconcile/matches/export`, against `COPY (SELECT …) TO STDOUT` of the same rows and
  *    columns, unformatted, read by this process (the floor: PostgreSQL writing CSV). Rounds
  *    alternate the two, so a slow minute of the shared host slows both; the figure is the ratio
- *    within a round. The service's RSS is sampled every 50 ms during its export.
+ *    within a round. The service's RSS is sampled every 50 ms during each export (CSV, then JSONL).
  * 2. Audit write overhead: a reconciliation run of `--transactions=` (default 100 000) on this
  *    build against the build before the audit log (`--base=<checkout with dist/>`), both up at
  *    once, each on its own embedded PostgreSQL with the same generated data; the runs go one
@@ -181,7 +181,10 @@ async function exportBench(s: Service) {
     const csv = await download(`${s.url}/reconcile/matches/export?format=csv`);
     const peak = sampler.stop();
     if (csv.status !== 200) throw new Error(`export answered ${csv.status}`);
+    const jsonlSampler = rssSampler(s.child.pid, 50);
     const jsonl = await download(`${s.url}/reconcile/matches/export?format=jsonl`);
+    const jsonlPeak = jsonlSampler.stop();
+    if (jsonl.status !== 200) throw new Error(`export answered ${jsonl.status}`);
     const row = {
       round: r,
       copy_s: round(floor.seconds, 2),
@@ -193,6 +196,7 @@ async function exportBench(s: Service) {
       export_jsonl_s: round(jsonl.seconds, 2),
       rss_before_mb: round(before, 0),
       rss_peak_mb: round(peak, 0),
+      rss_peak_jsonl_mb: round(jsonlPeak, 0),
     };
     log(`audit bench export round ${r}: ${JSON.stringify(row)}`);
     rounds.push(row);

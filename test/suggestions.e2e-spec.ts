@@ -326,6 +326,17 @@ describe('suggestions, write-offs and refunds', () => {
       amount_written_off: '0.00',
       amount_outstanding: '200.00',
     });
+    // Both in the audit log under the person who accepted and reversed, not the rule's
+    // "system": a write-off a person applied is that person's.
+    const trail = await t.request('GET', '/audit?entity=write_off&limit=100', { headers: viewer });
+    expect(trail.status).toBe(200);
+    const mine = (
+      trail.body.data as Array<{ action: string; actor: string; data: { allocation_id: string } }>
+    ).filter((e) => e.data.allocation_id === paid.allocations[0].id);
+    expect(mine.map((e) => [e.action, e.actor]).sort()).toEqual([
+      ['write_off.created', 'ops-alice'],
+      ['write_off.reversed', 'ops-alice'],
+    ]);
     await t.request('DELETE', `/reconcile/write-off-rules/${rule.body.id}`, { headers: operator });
   });
 

@@ -166,6 +166,15 @@ function download(url: string): Promise<{ seconds: number; bytes: number; status
   });
 }
 
+/** One matches export over HTTP, the service's RSS sampled every 50 ms while it streams. */
+async function sampledExport(s: Service, format: 'csv' | 'jsonl') {
+  const sampler = rssSampler(s.child.pid, 50);
+  const got = await download(`${s.url}/reconcile/matches/export?format=${format}`);
+  const peakRss = sampler.stop();
+  if (got.status !== 200) throw new Error(`${format} export answered ${got.status}`);
+  return { ...got, peakRss };
+}
+
 async function exportBench(s: Service) {
   log(`audit bench: generating ${MATCHES} allocations`);
   const g0 = performance.now();
@@ -177,14 +186,8 @@ async function exportBench(s: Service) {
     // The service's own statement, read here: what is PostgreSQL's, and what the pipeline's.
     const same = await copyFloor(s.db, serviceSql());
     const before = memOf(s.child.pid)?.rss ?? 0;
-    const sampler = rssSampler(s.child.pid, 50);
-    const csv = await download(`${s.url}/reconcile/matches/export?format=csv`);
-    const peak = sampler.stop();
-    if (csv.status !== 200) throw new Error(`export answered ${csv.status}`);
-    const jsonlSampler = rssSampler(s.child.pid, 50);
-    const jsonl = await download(`${s.url}/reconcile/matches/export?format=jsonl`);
-    const jsonlPeak = jsonlSampler.stop();
-    if (jsonl.status !== 200) throw new Error(`export answered ${jsonl.status}`);
+    const csv = await sampledExport(s, 'csv');
+    const jsonl = await sampledExport(s, 'jsonl');
     const row = {
       round: r,
       copy_s: round(floor.seconds, 2),
@@ -195,8 +198,8 @@ async function exportBench(s: Service) {
       ratio: round(csv.seconds / floor.seconds, 2),
       export_jsonl_s: round(jsonl.seconds, 2),
       rss_before_mb: round(before, 0),
-      rss_peak_mb: round(peak, 0),
-      rss_peak_jsonl_mb: round(jsonlPeak, 0),
+      rss_peak_mb: round(csv.peakRss, 0),
+      rss_peak_jsonl_mb: round(jsonl.peakRss, 0),
     };
     log(`audit bench export round ${r}: ${JSON.stringify(row)}`);
     rounds.push(row);

@@ -28,7 +28,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -167,15 +167,19 @@ async function bareRound(
   url: string,
   messages: Array<{ subject: string; body: string; id: string }>,
   n: string,
-  mode: 'sliding' | 'chunks',
+  mode: 'sliding' | 'chunks' | 'publisher',
   noAsyncTraces = true,
 ): Promise<number> {
   // As the relay's sink connects: no stack trace captured per publish (JetStreamSink).
   const nc = await connect({ servers: url, noAsyncTraces });
   const js = jetstream(nc, { timeout: 5000 });
+  const publisher = mode === 'publisher' ? relayPublisher(nc) : null;
+  if (mode === 'publisher' && !publisher) throw new Error(`no relay publisher in ${DIR}`);
   const started = performance.now();
   const publish = (m: (typeof messages)[number]) =>
-    js.publish(m.subject, m.body, { msgID: `${m.id}-bare-${n}`, timeout: 5000 });
+    publisher
+      ? publisher.publish(m.subject, m.body, `${m.id}-bare-${n}`)
+      : js.publish(m.subject, m.body, { msgID: `${m.id}-bare-${n}`, timeout: 5000 });
   if (mode === 'chunks') {
     for (let i = 0; i < messages.length; i += WINDOW) {
       await Promise.all(messages.slice(i, i + WINDOW).map(publish));
@@ -189,8 +193,29 @@ async function bareRound(
     await Promise.all(Array.from({ length: WINDOW }, lane));
   }
   const rate = messages.length / ((performance.now() - started) / 1000);
+  publisher?.close();
   await nc.close();
   return rate;
+}
+
+interface Publisher {
+  publish(subject: string, payload: string, msgId: string): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * The relay's own publisher (src/events/jetstream-publisher.ts, one reply subscription for all
+ * acknowledgements instead of a request each), from the build under test; null for a build
+ * that has none (before it came).
+ */
+function relayPublisher(nc: unknown): Publisher | null {
+  const file = join(DIR, 'dist/src/events/jetstream-publisher.js');
+  if (!existsSync(file)) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { JetStreamPublisher } = require(file) as {
+    JetStreamPublisher: new (nc: unknown, timeoutMs: number) => Publisher;
+  };
+  return new JetStreamPublisher(nc, 5000);
 }
 
 export async function busBench(): Promise<void> {
@@ -224,6 +249,8 @@ export async function busBench(): Promise<void> {
     ratio: number;
     bare_chunks: number;
     bare_chunks_default_options: number;
+    bare_relay_publisher: number | null;
+    ratio_to_relay_publisher: number | null;
   }> = [];
   // CPU µs per message, summed over the rounds: where the time goes, on a machine whose other
   // load makes the rates swing.
@@ -232,6 +259,7 @@ export async function busBench(): Promise<void> {
     for (const [k, v] of Object.entries(spent)) cpu[phase][k] = (cpu[phase][k] ?? 0) + v;
   };
   let sinkMsPerBatch: number;
+  const withPublisher = existsSync(join(DIR, 'dist/src/events/jetstream-publisher.js'));
   try {
     // Warm-up: the stream is created, the connection and the JIT are warm.
     await relayRound(db, 0);
@@ -262,16 +290,24 @@ export async function busBench(): Promise<void> {
       const chunks = await bareRound(nats.url, messages, `${n}-chunks`, 'chunks');
       // The client's defaults (a stack trace per publish), as the relay had them before.
       const traced = await bareRound(nats.url, messages, `${n}-traced`, 'chunks', false);
+      // Not the baseline (that is the client's own publish), shown beside it: the same sliding
+      // window through the relay's publisher, what the broker takes from this process that way.
+      const own = withPublisher
+        ? await bareRound(nats.url, messages, `${n}-publisher`, 'publisher')
+        : null;
       rounds.push({
         relay: round(relay, 0),
         bare: round(bare, 0),
         ratio: round(relay / Math.max(bare, chunks), 3),
         bare_chunks: round(chunks, 0),
         bare_chunks_default_options: round(traced, 0),
+        bare_relay_publisher: own === null ? null : round(own, 0),
+        ratio_to_relay_publisher: own === null ? null : round(relay / own, 3),
       });
       log(
         `round ${n}: relay ${round(relay, 0)} events/s, bare client ${round(bare, 0)} msgs/s` +
-          ` (in chunks of ${WINDOW}: ${round(chunks, 0)}; with the client's defaults: ${round(traced, 0)})`,
+          ` (in chunks of ${WINDOW}: ${round(chunks, 0)}; with the client's defaults: ${round(traced, 0)};` +
+          ` through the relay's publisher: ${own === null ? '–' : round(own, 0)})`,
       );
     }
     const metrics = await fetch(`http://127.0.0.1:${service.port}/metrics`, {
@@ -309,11 +345,11 @@ export async function busBench(): Promise<void> {
   log(`CPU µs per message: ${JSON.stringify(result.cpu_us_per_message)}`);
   process.stdout.write(
     [
-      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) | bare through the relay\'s publisher (msgs/s) | relay / that |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.bare_chunks} | ${r.ratio} × | ${r.bare_chunks_default_options} |`,
+          `| ${i + 1} | ${r.relay} | ${r.bare} | ${r.bare_chunks} | ${r.ratio} × | ${r.bare_chunks_default_options} | ${r.bare_relay_publisher ?? '–'} | ${r.ratio_to_relay_publisher === null ? '–' : `${r.ratio_to_relay_publisher} ×`} |`,
       ),
     ].join('\n') + '\n',
   );

@@ -2,9 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import {
   JetStreamApiCodes,
   JetStreamApiError,
-  jetstream,
   jetstreamManager,
-  type JetStreamClient,
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -12,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricsService } from '../metrics/metrics.service';
 import { envelope, InOrder, subjectFor } from './bus-order';
+import { JetStreamPublisher } from './jetstream-publisher';
 import type { EventSink, SinkHandOver } from './event-sink';
 
 const DAY_NS = 86_400e9;
@@ -61,7 +60,9 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
   readonly ordered = true;
   private readonly logger = new Logger('JetStreamSink');
   private connection: Promise<NatsConnection> | null = null;
-  private client: Promise<JetStreamClient> | null = null;
+  /** The publisher once the stream was found or made; null: look for the stream again. */
+  private client: Promise<JetStreamPublisher> | null = null;
+  private publisher: JetStreamPublisher | null = null;
   private readonly published;
   private readonly failures;
   private readonly seconds;
@@ -97,11 +98,11 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
   open(): SinkHandOver {
     const { timeoutMs } = this.nats();
     // On the first event only: an empty relay pass does not touch the bus.
-    let js: Promise<JetStreamClient> | null = null;
+    let js: Promise<JetStreamPublisher> | null = null;
     const order = new InOrder<PubAck>(
       (e) =>
-        (js ??= withTimeout(this.jetStream(), timeoutMs, 'NATS JetStream')).then((c) =>
-          c.publish(subjectFor(e.type), envelope(e), { msgID: e.id, timeout: timeoutMs }),
+        (js ??= withTimeout(this.jetStream(), timeoutMs, 'NATS JetStream')).then((p) =>
+          p.publish(subjectFor(e.type), envelope(e), e.id),
         ),
       IN_FLIGHT,
     );
@@ -151,6 +152,8 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
     const connection = this.connection;
     this.connection = null;
     this.client = null;
+    this.publisher?.close(new Error('shutting down'));
+    this.publisher = null;
     if (!connection) return;
     // A connection still trying to reach the broker is abandoned, not waited for.
     const nc = await Promise.race([connection, Promise.resolve(null)]);
@@ -185,8 +188,8 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
     return this.connection;
   }
 
-  /** The JetStream client, once the stream exists (created if missing, never reconfigured). */
-  private jetStream(): Promise<JetStreamClient> {
+  /** The publisher, once the stream exists (created if missing, never reconfigured). */
+  private jetStream(): Promise<JetStreamPublisher> {
     this.client ??= this.connect()
       .then(async (nc) => {
         const { stream, timeoutMs } = this.nats();
@@ -202,7 +205,8 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
           await jsm.streams.add(this.streamConfig(stream));
           this.logger.log(`created JetStream stream ${stream} for bank_sync.>`);
         }
-        return jetstream(nc, { timeout: timeoutMs });
+        // One for the connection's life: its reply subscription is renewed on every reconnect.
+        return (this.publisher ??= new JetStreamPublisher(nc, timeoutMs));
       })
       .catch((err: unknown) => {
         this.client = null;

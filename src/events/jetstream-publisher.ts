@@ -3,6 +3,7 @@ import {
   createInbox,
   headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
@@ -38,6 +39,9 @@ export class JetStreamPublisher {
   private readonly pending = new Map<string, Pending>();
   private readonly subscription: Subscription;
   private sweep: NodeJS.Timeout | null = null;
+  private outgoing: Array<{ subject: string; payload: string; token: string; headers: MsgHdrs }> =
+    [];
+  private flush: NodeJS.Immediate | null = null;
   private next = 0;
   private closed: Error | null = null;
 
@@ -62,15 +66,34 @@ export class JetStreamPublisher {
     h.set(MSG_ID, msgId);
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(token, { deadline: performance.now() + this.timeoutMs, resolve, reject });
-      try {
-        this.nc.publish(subject, payload, { reply: `${this.prefix}.${token}`, headers: h });
-      } catch (err) {
-        this.pending.delete(token);
-        reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
+      this.outgoing.push({ subject, payload, token, headers: h });
+      this.flush ??= setImmediate(() => this.send());
       this.sweep ??= setInterval(() => this.expire(), Math.max(10, this.timeoutMs / 4)).unref();
     });
+  }
+
+  /**
+   * Hands every publish asked for since the last turn of the event loop to the client at once:
+   * it writes what it was given in one synchronous run with one socket write, where publishes
+   * released one by one as acknowledgements come back would each take a write of their own.
+   */
+  private send(): void {
+    this.flush = null;
+    const outgoing = this.outgoing;
+    this.outgoing = [];
+    for (const m of outgoing) {
+      if (!this.pending.has(m.token)) continue; // timed out or closed before it went out
+      try {
+        this.nc.publish(m.subject, m.payload, {
+          reply: `${this.prefix}.${m.token}`,
+          headers: m.headers,
+        });
+      } catch (err) {
+        const p = this.pending.get(m.token)!;
+        this.pending.delete(m.token);
+        p.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   /** Fails what is still waiting and stops listening; later publishes fail at once. */

@@ -68,6 +68,9 @@ export async function* parseCamt(
   const parser = new SaxesParser({ xmlns: false, position: true });
   const out: StatementEvent[] = [];
   const path: string[] = [];
+  /** Each open element's path below the block (Ntry, Bal, else Stmt) it is in, interned. */
+  const rels: string[] = [];
+  const relPath = internedPaths();
   let kind: 'camt053' | 'camt054' | null = null;
   let stmt: { depth: number; fields: Fields; totals: StatementTotals; ccy: string | null } | null =
     null;
@@ -143,6 +146,8 @@ export async function* parseCamt(
       ntry.txCount++;
     }
     const block = ntry ?? bal;
+    const base = block && depth > block.depth ? block.depth : depth > stmt.depth ? stmt.depth : -1;
+    rels[depth - 1] = base < 0 ? '' : relPath(depth - 1 === base ? '' : rels[depth - 2], name);
     if (block && name === 'Amt' && depth === block.depth + 1) {
       block.ccy = tag.attributes.Ccy ? String(tag.attributes.Ccy) : null;
     }
@@ -163,7 +168,7 @@ export async function* parseCamt(
     if (stmt) {
       const block = ntry ?? bal;
       if (block && depth > block.depth) {
-        const rel = path.slice(block.depth).join('/');
+        const rel = rels[depth - 1];
         // Only the first TxDtls's texts, and the unstructured remittance lines joined.
         if (block === ntry && ntry.txCount > 1 && rel.includes('TxDtls/')) {
           // later transactions of a batch booking: not the entry's
@@ -173,7 +178,7 @@ export async function* parseCamt(
           block.fields[rel] = text;
         }
       } else if (!block && depth > stmt.depth) {
-        const rel = path.slice(stmt.depth).join('/');
+        const rel = rels[depth - 1];
         if (text.trim() !== '' && stmt.fields[rel] === undefined) stmt.fields[rel] = text;
       }
       if (bal && depth === bal.depth) {
@@ -208,6 +213,30 @@ export async function* parseCamt(
   yield* out.splice(0);
   if (!kind) throw new StatementFileError('Document', 'no camt.053 or camt.054 message found');
   return kind;
+}
+
+/** Distinct paths a file may intern before further ones are built each time (a hostile file). */
+const MAX_INTERNED = 10_000;
+
+/**
+ * `parent/name`, one string per distinct path: an element's path below its block is otherwise
+ * built anew for every element of every entry, the parse's largest share of garbage.
+ */
+function internedPaths(): (parent: string, name: string) => string {
+  const children = new Map<string, Map<string, string>>();
+  let count = 0;
+  return (parent, name) => {
+    let kids = children.get(parent);
+    const known = kids?.get(name);
+    if (known !== undefined) return known;
+    const joined = parent === '' ? name : `${parent}/${name}`;
+    if (count < MAX_INTERNED) {
+      if (!kids) children.set(parent, (kids = new Map<string, string>()));
+      kids.set(name, joined);
+      count++;
+    }
+    return joined;
+  };
 }
 
 function write(

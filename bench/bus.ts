@@ -23,7 +23,7 @@
  *
  * Ingest with the sink on against off is `npm run bench:ab` with `--env-a=EVENTS_NATS_URL=...`
  * (bench/RESULTS.md has the command). Options: --events=40000 --rounds=3 --dir=<checkout>
- * --env=K=V,K=V (the service's environment).
+ * --env=K=V,K=V (the service's environment) --window=500 (the bare clients' window: the build's IN_FLIGHT).
  */
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -53,7 +53,7 @@ const DIR = resolve(cliOption('dir') ?? BENCH_ROOT);
 const EVENTS = Number(cliOption('events') ?? 40_000);
 const ROUNDS = Number(cliOption('rounds') ?? 3);
 /** The relay's in-flight window (IN_FLIGHT in src/events/jetstream.sink.ts): the bare client's. */
-const WINDOW = 500;
+const WINDOW = Number(cliOption('window') ?? 500);
 
 async function startNats(dir: string): Promise<{ url: string; pid: number; stop(): void }> {
   if (spawnSync('nats-server', ['--version']).status !== 0) {

@@ -89,7 +89,9 @@ describe('JetStreamPublisher', () => {
       const publisher = new JetStreamPublisher(viaProxy, 5000);
       proxy.hold();
       const waiting = publisher.publish('pub.c', '{}', 'c-1');
+      expect(publisher.isClosed).toBe(false);
       publisher.close(new Error('shutting down'));
+      expect(publisher.isClosed).toBe(true);
       await expect(waiting).rejects.toThrow('shutting down');
       await expect(publisher.publish('pub.c', '{}', 'c-2')).rejects.toThrow('shutting down');
     } finally {

@@ -96,6 +96,11 @@ export class JetStreamPublisher {
     }
   }
 
+  /** Closed (by `close`, or by an error of its subscription): a new one must take over. */
+  get isClosed(): boolean {
+    return this.closed !== null;
+  }
+
   /** Fails what is still waiting and stops listening; later publishes fail at once. */
   close(err: Error = new Error('JetStream publisher closed')): void {
     if (this.closed) return;

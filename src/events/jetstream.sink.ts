@@ -205,8 +205,12 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
           await jsm.streams.add(this.streamConfig(stream));
           this.logger.log(`created JetStream stream ${stream} for bank_sync.>`);
         }
-        // One for the connection's life: its reply subscription is renewed on every reconnect.
-        return (this.publisher ??= new JetStreamPublisher(nc, timeoutMs));
+        // One for the connection's life (its reply subscription is renewed on every reconnect),
+        // unless its subscription failed (a permissions error, say), which closes it.
+        if (!this.publisher || this.publisher.isClosed) {
+          this.publisher = new JetStreamPublisher(nc, timeoutMs);
+        }
+        return this.publisher;
       })
       .catch((err: unknown) => {
         this.client = null;

@@ -345,7 +345,7 @@ export async function busBench(): Promise<void> {
   log(`CPU µs per message: ${JSON.stringify(result.cpu_us_per_message)}`);
   process.stdout.write(
     [
-      '| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) | bare through the relay\'s publisher (msgs/s) | relay / that |',
+      "| round | relay → JetStream (events/s) | bare, sliding window of 500 (msgs/s) | bare, awaited chunks of 500 (msgs/s) | relay / faster bare | bare, chunks, client defaults (msgs/s) | bare through the relay's publisher (msgs/s) | relay / that |",
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rounds.map(
         (r, i) =>

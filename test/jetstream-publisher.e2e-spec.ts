@@ -1,5 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JetStreamPublisher } from '../src/events/jetstream-publisher';
 import { readStream, startNats, type NatsServer } from './support/nats';
 import { startNatsProxy, type NatsProxy } from './support/nats-proxy';
@@ -97,6 +100,36 @@ describe('JetStreamPublisher', () => {
     } finally {
       proxy.release();
       await viaProxy.close();
+    }
+  });
+
+  it('fails what waits, at once, when the server refuses its reply subscription, and says why', async () => {
+    // A user who may publish but not subscribe to inboxes: the server refuses the publisher's
+    // reply subscription, which closes it, rather than every publish waiting for its timeout.
+    const dir = mkdtempSync(join(tmpdir(), 'bank-sync-nats-conf-'));
+    const conf = join(dir, 'nats.conf');
+    writeFileSync(
+      conf,
+      `authorization { users = [ { user: relay, password: relay-pass,
+         permissions: { publish: ">", subscribe: { deny: "_INBOX.>" } } } ] }\n`,
+    );
+    const locked = await startNats(['-c', conf]);
+    const limited = await connect({ servers: locked.url, user: 'relay', pass: 'relay-pass' });
+    try {
+      const publisher = new JetStreamPublisher(limited, 10_000);
+      const started = Date.now();
+      await expect(publisher.publish('pub.x', '{}', 'denied-1')).rejects.toThrow(
+        /permissions violation/i,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(publisher.isClosed).toBe(true);
+      await expect(publisher.publish('pub.x', '{}', 'denied-2')).rejects.toThrow(
+        /permissions violation/i,
+      );
+    } finally {
+      await limited.close().catch(() => undefined);
+      await locked.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

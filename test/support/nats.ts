@@ -35,7 +35,8 @@ function reachable(port: number): Promise<boolean> {
   });
 }
 
-export async function startNats(): Promise<NatsServer> {
+/** @param args more nats-server arguments (a `-c` configuration file, say) */
+export async function startNats(args: string[] = []): Promise<NatsServer> {
   if (spawnSync('nats-server', ['--version']).status !== 0) {
     throw new Error('nats-server not found: install it (Debian: apt-get install nats-server)');
   }
@@ -59,9 +60,13 @@ export async function startNats(): Promise<NatsServer> {
     storeDir,
     async start() {
       if (child) return;
-      const c = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', `${port}`], {
-        stdio: 'ignore',
-      });
+      const c = spawn(
+        'nats-server',
+        [...args, '-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', `${port}`],
+        {
+          stdio: 'ignore',
+        },
+      );
       child = c;
       const deadline = Date.now() + 10_000;
       while (!(await reachable(port))) {

@@ -178,8 +178,9 @@ export class JetStreamSink implements EventSink, OnApplicationShutdown {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       timeout: this.nats().timeoutMs,
-      // The client otherwise builds two Errors (stack traces) for every publish, in case it
-      // fails: 29 % of the relay's CPU (bench/RESULTS.md). Our errors are logged by message.
+      // For the requests left to the client (the stream manager's, the probe's): it otherwise
+      // builds Errors with stack traces for each, in case it fails. Publishes go through
+      // JetStreamPublisher. Our errors are logged by message.
       noAsyncTraces: true,
     }).catch((err: unknown) => {
       this.connection = null;

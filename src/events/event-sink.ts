@@ -13,11 +13,12 @@ export interface OutboxEvent {
 }
 
 /**
- * Where the relay hands outbox events. Every sink gets each batch (side by side). The hand-over runs inside the relay's transaction,
- * before the events are marked dispatched: a sink that writes to this database (the webhook
- * sink's delivery rows) commits atomically with that mark; a sink for a message bus (Kafka,
- * NATS) publishes and awaits the broker's acknowledgements, so a crash before commit means the
- * events are published again (at least once; consumers dedupe by event id).
+ * Where the relay hands outbox events. Every sink gets each batch (side by side). The
+ * hand-over runs inside the relay's transaction, which marks the events dispatched and commits
+ * only once every sink took them: a sink that writes to this database (the webhook sink's
+ * delivery rows) commits atomically with that mark; a sink for a message bus (Kafka, NATS)
+ * publishes and awaits the broker's acknowledgements, so a crash before commit means the events
+ * are published again (at least once; consumers dedupe by event id).
  */
 export interface EventSink {
   readonly name: string;

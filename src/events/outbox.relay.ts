@@ -26,9 +26,9 @@ const IDLE_POLL_MS = 500;
 const LINGER_MS = 25;
 
 /**
- * Statements on `m` one at a time, in the order they were issued: the relay fetches its next
- * batch and marks the last one while the sinks write (node-pg refuses overlapping queries on one
- * client from its next major version on).
+ * Statements on `m` one at a time, in the order they were issued: the relay fetches and marks
+ * its next batch while the sinks write (node-pg refuses overlapping queries on one client from
+ * its next major version on).
  */
 function oneAtATime(m: EntityManager): RelayQuery {
   let tail: Promise<unknown> = Promise.resolve();
@@ -42,7 +42,8 @@ function oneAtATime(m: EntityManager): RelayQuery {
 /**
  * Moves outbox events to the sinks, in commit order (`seq`). Rows are claimed with FOR UPDATE
  * SKIP LOCKED, so several instances share the work; an event is marked dispatched in the same
- * transaction in which the sinks took it, so a crash in between leaves it to be relayed again.
+ * transaction in which the sinks take it, which commits only once they took it all, so a crash
+ * in between leaves it to be relayed again.
  */
 @Injectable()
 export class OutboxRelay extends BackgroundLoop {
@@ -93,10 +94,12 @@ export class OutboxRelay extends BackgroundLoop {
    * One relay transaction. Its batches come from one cursor, so from one snapshot: an event
    * committed meanwhile (even one with a lower `seq`, whose transaction began earlier) waits
    * for the next transaction, and cannot be published after a later event of its aggregate
-   * that a second claim would have seen. Each batch goes to the sinks as soon as it is claimed,
-   * while the previous one is still being acknowledged, and is marked dispatched once every
-   * sink took it; the commit comes after the last batch was taken. A failure anywhere rolls
-   * the whole transaction back: every event of it is relayed again (the stream dedupes).
+   * that a second claim would have seen. Each batch is marked dispatched as soon as it is
+   * claimed (the UPDATE queues on the connection right behind its FETCH, so the next claim never
+   * waits for an acknowledgement to be marked) and goes to the sinks while the previous one is
+   * still being acknowledged; the commit comes after every sink took the last batch. A failure
+   * anywhere rolls the whole transaction back: every event of it is relayed again (the stream
+   * dedupes).
    */
   private async relay(query: RelayQuery): Promise<Array<OutboxEvent & { waited_s: number }>> {
     // A sink that keeps commit order (a message bus) gets one transaction at a time across all
@@ -118,41 +121,42 @@ export class OutboxRelay extends BackgroundLoop {
     const handOvers = this.sinks.map((sink) => sink.open(query));
     const started = performance.now();
     const events: Array<OutboxEvent & { waited_s: number; seq: string }> = [];
-    const marked: Array<Promise<unknown>> = [];
+    const taken: Array<Promise<unknown>> = [];
     let failed = false;
     try {
       while (!failed && !this.stopping) {
         // One batch ahead of the acknowledgements, not the whole group in memory.
-        if (marked.length >= AHEAD) await marked[marked.length - AHEAD].catch(() => undefined);
+        if (taken.length >= AHEAD) await taken[taken.length - AHEAD].catch(() => undefined);
         if (failed) break;
         const batch = await query<Array<OutboxEvent & { waited_s: number; seq: string }>>(
           `FETCH FORWARD ${BATCH} FROM relay_claim`,
         );
         if (batch.length === 0) break;
         events.push(...batch);
+        // Marked at once: it only counts once this transaction commits, after the sinks took it.
+        // Measured: ~10 % more events/s than marking after the acknowledgements (RESULTS.md).
+        const mark = query(
+          `UPDATE outbox_events SET dispatched_at = now()
+            WHERE seq = ANY($1::bigint[]) AND dispatched_at IS NULL`,
+          [batch.map((e) => e.seq)],
+        );
         // Side by side: the webhook fan-out's INSERT runs while the bus acknowledges.
-        const mark = settleAll(handOvers.map((h) => h.take(batch))).then(
-          () =>
-            query(
-              `UPDATE outbox_events SET dispatched_at = now()
-                WHERE seq = ANY($1::bigint[]) AND dispatched_at IS NULL`,
-              [batch.map((e) => e.seq)],
-            ),
+        const take = settleAll([mark, ...handOvers.map((h) => h.take(batch))]).catch(
           (err: unknown) => {
             failed = true;
             throw err;
           },
         );
         // Handled here, reported by settleAll below: never an unhandled rejection meanwhile.
-        mark.catch(() => undefined);
-        marked.push(mark);
+        take.catch(() => undefined);
+        taken.push(take);
         if (batch.length < BATCH || performance.now() - started > GROUP_MS) break;
       }
     } finally {
       // Nothing of this transaction still running when it commits or rolls back.
-      await Promise.allSettled(marked);
+      await Promise.allSettled(taken);
     }
-    await settleAll(marked);
+    await settleAll(taken);
     return events;
   }
 }

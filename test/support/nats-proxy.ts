@@ -18,8 +18,11 @@ export interface NatsProxy {
   url: string;
   log: ProxyEntry[];
   hold(): void;
-  /** Hands on every acknowledgement held back, and holds no more. */
-  release(): void;
+  /**
+   * Hands on every acknowledgement held back, and holds no more; with `keep`, except the one of
+   * that message id, which stays held (now or when it comes) until the next `release`.
+   */
+  release(keep?: string): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function startNatsProxy(upstreamPort: number): Promise<NatsProxy> {
   const held: Array<{ to: Socket; frame: Buffer; msgId: string }> = [];
   const sockets = new Set<Socket>();
   let holding = false;
+  let kept: string | undefined;
 
   const server: Server = createServer((client) => {
     const upstream = tcpConnect({ port: upstreamPort, host: '127.0.0.1' });
@@ -82,7 +86,7 @@ export async function startNatsProxy(upstreamPort: number): Promise<NatsProxy> {
         const msgId = /^H?MSG$/i.test(args[0]) ? msgIdOfReply.get(args[1]) : undefined;
         if (msgId === undefined) {
           client.write(frame);
-        } else if (holding) {
+        } else if (holding || msgId === kept) {
           held.push({ to: client, frame, msgId });
         } else {
           log.push({ kind: 'ack', msgId });
@@ -98,12 +102,16 @@ export async function startNatsProxy(upstreamPort: number): Promise<NatsProxy> {
     hold: () => {
       holding = true;
     },
-    release: () => {
+    release: (keep) => {
       holding = false;
+      kept = keep;
+      const still = held.filter((h) => h.msgId === keep);
       for (const { to, frame, msgId } of held.splice(0)) {
+        if (msgId === keep) continue;
         log.push({ kind: 'ack', msgId });
         to.write(frame);
       }
+      held.push(...still);
     },
     close: async () => {
       for (const s of sockets) s.destroy();

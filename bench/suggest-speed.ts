@@ -10,7 +10,10 @@
  *      on a sample), and n exceptions the exact rules cannot decide, inserted set-based with their
  *      transactions; then timed until the suggestion worker has computed every one (and applied
  *      the automatic ones) and nothing is due.
- * Peak RSS of the service is taken during each timed phase (VmHWM after clear_refs, and samples).
+ * Peak RSS of the service is taken during each timed phase (VmHWM after clear_refs, and samples),
+ * and its CPU: node (all threads), its event loop alone, and PostgreSQL, per 1 000 items.
+ * `--rounds=N` measures each size N times on the same service; `--dir=<checkout>` runs another
+ * checkout's build (with its dist and node_modules) in this harness, for A/B runs.
  *
  * The exceptions, by transaction number g, each about invoice g of amount A (its customer has
  * n / 997 invoices, their amounts 100 different ones from 5000 to 5990):
@@ -30,10 +33,14 @@ import { Client } from 'pg';
 import { GENERATE_SQL, RESET_SQL } from './reconcile-data';
 import {
   cliOption,
+  cpuSeconds,
   envList,
   http,
   log,
+  mainThreadCpuSeconds,
   memOf,
+  postgresCpuSeconds,
+  postmasterOf,
   resetPeak,
   round,
   rssSampler,
@@ -53,6 +60,10 @@ const SIZES = (cliOption('size') ?? '10000,100000')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n >= 1000);
 const EXTRA_ENV = envList(cliOption('env'));
+/** Each size this many times on the same service (rounds swing; compare medians). */
+const ROUNDS = Math.max(1, Number(cliOption('rounds') ?? 1));
+/** Another checkout's build to measure (A/B: run the part once with `--dir`, once without). */
+const DIR = cliOption('dir') ?? BENCH_ROOT;
 const POLL_MS = 250;
 
 /** What `POST /invoices` stores beside an invoice: its customer key and its lookup keys. */
@@ -96,6 +107,11 @@ interface Phase {
   seconds: number;
   peak_rss_mb: number;
   rss_before_mb: number;
+  /**
+   * CPU milliseconds per 1 000 items in the phase: the service's node process (all its threads),
+   * its main thread (the event loop) alone, and its PostgreSQL (every backend).
+   */
+  cpu_ms_per_1k: { node: number; event_loop: number; postgres: number };
 }
 
 interface SizeResult {
@@ -122,7 +138,7 @@ export async function suggestSpeedBench(): Promise<void> {
   const results: SizeResult[] = [];
   try {
     const started = await startServiceBuild(
-      BENCH_ROOT,
+      DIR,
       join(BENCH_WORK, 'suggest-speed-data'),
       BENCH_SECRET,
       { ADMIN_API_KEY: BENCH_ADMIN_KEY, BACKGROUND_POLL_MS: String(POLL_MS), ...EXTRA_ENV },
@@ -135,7 +151,12 @@ export async function suggestSpeedBench(): Promise<void> {
     });
     await db.connect();
     try {
-      for (const n of SIZES) results.push(await oneSize(db, url, child, n));
+      const postmaster = postmasterOf(join(BENCH_WORK, 'suggest-speed-data')).pid;
+      for (const n of SIZES) {
+        for (let r = 0; r < ROUNDS; r++) {
+          results.push(await oneSize(db, url, { ...child, postmaster }, n));
+        }
+      }
       await reset(db);
     } finally {
       await db.end();
@@ -147,13 +168,15 @@ export async function suggestSpeedBench(): Promise<void> {
   console.log(table(results));
 }
 
-async function oneSize(db: Client, url: string, child: Child, n: number): Promise<SizeResult> {
+type Service = Child & { postmaster: number };
+
+async function oneSize(db: Client, url: string, child: Service, n: number): Promise<SizeResult> {
   // 1. The exact-rule run on the reconcile part's data.
   await reset(db);
   for (const sql of GENERATE_SQL) await db.query(sql, [n]);
   await analyze(db);
   const auth = { authorization: `Bearer ${BENCH_ADMIN_KEY}` };
-  const exact = await timed(child, async () => {
+  const exact = await timed(child, n, async () => {
     const res = await http('POST', `${url}/reconcile/run`, auth);
     if (res.status !== 200) throw new Error(`POST /reconcile/run: ${res.status} ${res.body}`);
     return JSON.parse(res.body) as { matched_count: number };
@@ -170,7 +193,7 @@ async function oneSize(db: Client, url: string, child: Child, n: number): Promis
   await db.query(EXCEPTIONS_SQL[0], [n]);
   await analyze(db);
   const generateS = (performance.now() - t0) / 1000;
-  const measured = await timed(child, async () => {
+  const measured = await timed(child, n, async () => {
     // The worker polls every POLL_MS: the exceptions are due from the moment they exist.
     await db.query(EXCEPTIONS_SQL[1]);
     return settle(db);
@@ -198,7 +221,9 @@ async function oneSize(db: Client, url: string, child: Child, n: number): Promis
     `n=${n}: suggestions ${suggested.seconds.toFixed(2)} s (${(suggested.seconds / exact.seconds).toFixed(2)}x the exact-rule run), ` +
       `${c.with_suggestion} exceptions with a suggestion, ${c.automatic} applied automatically, ` +
       `${c.stored} suggestions current of ${c.written} written, ` +
-      `peak RSS ${suggested.peak.toFixed(0)} MiB`,
+      `peak RSS ${suggested.peak.toFixed(0)} MiB; CPU ms per 1k, exact / suggestions: ` +
+      `node ${exact.cpu.node} / ${suggested.cpu.node}, event loop ${exact.cpu.event_loop} / ` +
+      `${suggested.cpu.event_loop}, PostgreSQL ${exact.cpu.postgres} / ${suggested.cpu.postgres}`,
   );
   return {
     n,
@@ -206,12 +231,14 @@ async function oneSize(db: Client, url: string, child: Child, n: number): Promis
       seconds: round(exact.seconds, 3),
       peak_rss_mb: round(exact.peak, 1),
       rss_before_mb: round(exact.before, 1),
+      cpu_ms_per_1k: exact.cpu,
       matched: exact.value.matched_count,
     },
     suggestions: {
       seconds: round(suggested.seconds, 3),
       peak_rss_mb: round(suggested.peak, 1),
       rss_before_mb: round(suggested.before, 1),
+      cpu_ms_per_1k: suggested.cpu,
       exceptions_left: Number(c.left),
       with_suggestion: Number(c.with_suggestion),
       stored: Number(c.stored),
@@ -272,20 +299,42 @@ async function checkKeys(db: Client): Promise<void> {
   }
 }
 
-/** Times `work` and the service's peak RSS meanwhile. */
+/** Times `work` over `n` items, with the service's peak RSS and CPU meanwhile. */
 async function timed<T>(
-  child: Child,
+  child: Service,
+  n: number,
   work: () => Promise<T>,
-): Promise<{ seconds: number; peak: number; before: number; value: T; t0: number }> {
+): Promise<{
+  seconds: number;
+  peak: number;
+  before: number;
+  value: T;
+  t0: number;
+  cpu: Phase['cpu_ms_per_1k'];
+}> {
   const before = memOf(child.pid)?.rss ?? 0;
   const peakReset = resetPeak(child.pid);
   const sampler = rssSampler(child.pid, 50);
+  const cpu = () => [
+    cpuSeconds(child.pid) ?? 0,
+    mainThreadCpuSeconds(child.pid) ?? 0,
+    postgresCpuSeconds(child.postmaster),
+  ];
+  const cpu0 = cpu();
   const t0 = performance.now();
   const value = await work();
   const seconds = (performance.now() - t0) / 1000;
+  const [node, loop, pg] = cpu().map((v, i) => round(((v - cpu0[i]) / n) * 1e6, 0));
   const sampled = sampler.stop();
   const hwm = peakReset ? (memOf(child.pid)?.hwm ?? 0) : 0;
-  return { seconds, peak: Math.max(hwm, sampled), before, value, t0 };
+  return {
+    seconds,
+    peak: Math.max(hwm, sampled),
+    before,
+    value,
+    t0,
+    cpu: { node, event_loop: loop, postgres: pg },
+  };
 }
 
 /**

@@ -301,13 +301,14 @@ export async function writeLedger(
       ],
     );
     // The money of these invoices moved: suggestions naming them are computed again before
-    // anyone sees or accepts them (an invoice paid elsewhere must not stay suggested).
+    // anyone sees or accepts them (an invoice paid elsewhere must not stay suggested). Not the
+    // exceptions this ledger settles: writeExceptions deletes them below.
     await m.query(
       `UPDATE transaction_exceptions e SET suggested_at = NULL
-        WHERE e.suggested_at IS NOT NULL
+        WHERE e.suggested_at IS NOT NULL AND NOT (e.transaction_id = ANY($2::uuid[]))
           AND e.transaction_id IN (SELECT s.transaction_id FROM suggestions s
                                     WHERE s.invoice_ids && $1::uuid[] AND s.superseded_at IS NULL)`,
-      [invoices.map((i) => i.id)],
+      [invoices.map((i) => i.id), settledTransactions(ledger)],
     );
   }
   await writeExceptions(m, ledger);
@@ -383,13 +384,15 @@ async function writeWriteOffs(m: EntityManager, ledger: MatchLedger): Promise<vo
   }
 }
 
+/** Transactions whose exception this ledger clears (nothing left to decide). */
+function settledTransactions(ledger: MatchLedger): string[] {
+  return [...ledger.reasons].filter(([, reason]) => !reason).map(([txId]) => txId);
+}
+
 async function writeExceptions(m: EntityManager, ledger: MatchLedger): Promise<void> {
   const flagged: Array<[string, string]> = [];
-  const cleared: string[] = [];
-  for (const [txId, reason] of ledger.reasons) {
-    if (reason) flagged.push([txId, reason]);
-    else cleared.push(txId);
-  }
+  for (const [txId, reason] of ledger.reasons) if (reason) flagged.push([txId, reason]);
+  const cleared = settledTransactions(ledger);
   if (flagged.length > 0) {
     // Unchanged reasons are not rewritten: a re-run with nothing new changes nothing.
     // A new or changed reason is a `reconciliation.exception` event, in the exception list's shape.

@@ -139,9 +139,15 @@ function credits(input: SuggestInput): Suggestion[] {
   const keys = textKeys(tx.texts);
   const named = new Set(input.invoices.filter((i) => keys.has(i.normalized)).map((i) => i.id));
   const blocked = input.blocked ?? new Set<string>();
-  const open = input.invoices.filter(
-    (i) => isOpen(i) && i.currency === tx.currency && !blocked.has(i.id),
-  );
+  // Outstanding in minor units, read once per invoice: the amount and set searches compare them.
+  const owed = new Map<string, bigint>();
+  const open = input.invoices.filter((i) => {
+    if (i.currency !== tx.currency || blocked.has(i.id)) return false;
+    if (i.status !== 'pending' && i.status !== 'partially_paid') return false;
+    const minor = toMinor(i.outstanding, tx.currency);
+    owed.set(i.id, minor);
+    return minor > 0n;
+  });
   const out: Suggestion[] = [];
 
   const referenced = new Map<string, ReferenceFinding>();
@@ -163,7 +169,7 @@ function credits(input: SuggestInput): Suggestion[] {
     if (finding) {
       const kind = finding.kind === 'exact' ? 'named' : 'near_reference';
       out.push(single(input, invoice, kind, referenceEvidence(finding, invoice), party));
-    } else if (party.match && toMinor(invoice.outstanding, tx.currency) === left) {
+    } else if (party.match && owed.get(invoice.id) === left) {
       out.push(single(input, invoice, 'amount', noReference, party));
     }
   }
@@ -172,7 +178,7 @@ function credits(input: SuggestInput): Suggestion[] {
   for (const group of partyGroups(open, partyOf)) {
     const items = group
       .slice(0, MAX_PARTY_INVOICES)
-      .map((i) => ({ id: i.id, minor: toMinor(i.outstanding, tx.currency) }));
+      .map((i) => ({ id: i.id, minor: owed.get(i.id)! }));
     const found = findSubsets(left, items);
     if (!found.complete) continue; // an incomplete search cannot vouch that there is no second set
     const byId = new Map(group.map((i) => [i.id, i]));
@@ -510,13 +516,6 @@ function textKeys(texts: SuggestTransaction['texts']): Set<string> {
   const keys = new Set<string>();
   for (const text of texts) for (const key of candidateKeys(text)) keys.add(key);
   return keys;
-}
-
-function isOpen(invoice: SuggestInvoice): boolean {
-  return (
-    (invoice.status === 'pending' || invoice.status === 'partially_paid') &&
-    toMinor(invoice.outstanding, invoice.currency) > 0n
-  );
 }
 
 /** Same invoices, same write-off, same reversal: the same candidate (for decline and dedupe). */

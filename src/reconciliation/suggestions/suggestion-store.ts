@@ -176,7 +176,27 @@ export async function loadInputs(
              FROM invoices WHERE id = ANY($1::uuid[])`,
           [[...wanted]],
         );
-  const byId = new Map(invoiceRows.map((row) => [row.id, row]));
+  // One object per invoice, shared by every transaction it is a candidate of (`suggest` is pure).
+  const byId = new Map(
+    invoiceRows.map((row): [string, { row: InvoiceRow; invoice: SuggestInvoice }] => [
+      row.id,
+      {
+        row,
+        invoice: {
+          id: row.id,
+          number: row.invoice_number,
+          normalized: row.normalized_number,
+          currency: row.currency,
+          outstanding: formatAmount(row.outstanding, row.currency),
+          status: row.status,
+          customer: row.customer,
+          dueDate: row.due_date,
+          createdAt: row.created_at,
+          knownAccounts: [],
+        },
+      },
+    ]),
+  );
 
   // Refunds: the live allocations of the invoices a debit names.
   const debitNamed = new Set<string>();
@@ -231,25 +251,14 @@ export async function loadInputs(
     const invoices: SuggestInvoice[] = [];
     const paid: PaidAllocation[] = [];
     for (const id of ids) {
-      const row = byId.get(id);
-      if (!row) continue;
-      invoices.push({
-        id: row.id,
-        number: row.invoice_number,
-        normalized: row.normalized_number,
-        currency: row.currency,
-        outstanding: formatAmount(row.outstanding, row.currency),
-        status: row.status,
-        customer: row.customer,
-        dueDate: row.due_date,
-        createdAt: row.created_at,
-        knownAccounts:
-          plan.account &&
-          row.customer_key &&
-          customersOf.get(plan.account)?.includes(row.customer_key)
-            ? [plan.account]
-            : [],
-      });
+      const found = byId.get(id);
+      if (!found) continue;
+      const { row, invoice } = found;
+      const known =
+        plan.account !== null &&
+        row.customer_key !== null &&
+        customersOf.get(plan.account)?.includes(row.customer_key);
+      invoices.push(known ? { ...invoice, knownAccounts: [plan.account!] } : invoice);
       if (tx.direction === 'debit') {
         for (const a of allocationsOf.get(id) ?? []) {
           paid.push({ matchId: a.id, invoiceId: a.invoice_id, amount: a.amount });

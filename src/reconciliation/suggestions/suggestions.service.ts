@@ -20,7 +20,7 @@ import type {
 } from './suggestions.dto';
 
 /** Exceptions computed per unit of work. */
-export const SUGGEST_BATCH = 200;
+export const SUGGEST_BATCH = 500;
 
 interface SuggestionRow {
   id: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { ADMIN_KEY, bearer, startTestApp, type TestApp } from './support/app';
 import { query } from './support/database';
 import { eventually } from './support/webhooks';
@@ -195,6 +196,53 @@ describe('suggestions, write-offs and refunds', () => {
     });
     expect(stale.status).toBe(409);
     expect(stale.body.type).toMatch(/suggestion-stale$/);
+    expect((await suggestions(id)).body.data).toEqual([]);
+  });
+
+  it('keeps an exception due when a named invoice was being paid while it was computed', async () => {
+    const inv = await invoice('LCK-1', '60.00', 'Initech');
+    const id = await tx('60.00', { counterparty: 'Initech' });
+    await run();
+    expect(await reasonOf(id)).toBe('no_reference');
+    // Another unit of work holds the invoice, as a ledger does while it pays it. Its own
+    // "suggestions naming this invoice are due" statement cannot see suggestions not yet
+    // committed, so it is left out here: the computation itself must notice.
+    const other = new Client({ connectionString: t.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT id FROM invoices WHERE id = $1 FOR NO KEY UPDATE`, [inv]);
+      await query(
+        t.databaseUrl,
+        `UPDATE transaction_exceptions SET suggested_at = NULL WHERE transaction_id = $1`,
+        [id],
+      );
+      const shown = await suggestions(id);
+      expect(shown.status).toBe(200);
+      expect(shown.body.data.map((s: { kind: string }) => s.kind)).toEqual(['amount']);
+      const [due] = await query<{ suggested_at: Date | null }>(
+        t.databaseUrl,
+        'SELECT suggested_at FROM transaction_exceptions WHERE transaction_id = $1',
+        [id],
+      );
+      expect(due.suggested_at).toBeNull();
+      await other.query(
+        `UPDATE invoices SET amount_paid = amount_due, status = 'paid' WHERE id = $1`,
+        [inv],
+      );
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    // Computed again once the lock is gone: the paid invoice is no longer suggested.
+    await eventually(async () => {
+      const [e] = await query<{ suggested_at: Date | null }>(
+        t.databaseUrl,
+        'SELECT suggested_at FROM transaction_exceptions WHERE transaction_id = $1',
+        [id],
+      );
+      return e.suggested_at !== null ? e : undefined;
+    });
     expect((await suggestions(id)).body.data).toEqual([]);
   });
 

@@ -309,12 +309,60 @@ export interface StoredBatch {
   transactionId: string;
   basis: string;
   ranked: Suggestion[];
+  /** Computed from money that moved meanwhile: stored, but the exception stays due. */
+  moved?: boolean;
+}
+
+/**
+ * Transactions whose suggestions name an invoice whose money moved since `inputs` were read, or
+ * is moving now (locked by another unit of work). Their answers may be stale the moment they are
+ * stored, and the other unit of work cannot see them to mark them due: it marks only the
+ * exceptions of suggestions committed before its own statement. So every named invoice is
+ * share-locked until this transaction commits: a change that comes later waits for the commit
+ * and then finds these suggestions; one that came first is seen here (a changed amount or
+ * status) or holds the lock (SKIP LOCKED: nothing waits, so no deadlock with a ledger waiting
+ * for these exceptions), and then the exception stays due and is computed again.
+ */
+export async function movedMeanwhile(
+  m: EntityManager,
+  inputs: ReadonlyMap<string, SuggestInput>,
+  answers: ReadonlyArray<{ transactionId: string; ranked: readonly Suggestion[] }>,
+): Promise<Set<string>> {
+  const read = new Map<string, SuggestInvoice>();
+  for (const input of inputs.values()) for (const i of input.invoices) read.set(i.id, i);
+  const named = new Set(
+    answers.flatMap((a) => a.ranked.flatMap((s) => s.invoices.map((i) => i.invoiceId))),
+  );
+  if (named.size === 0) return new Set();
+  const now = await m.query<Array<{ id: string; outstanding: string; status: string }>>(
+    `SELECT id, amount_due - amount_paid - amount_written_off AS outstanding, status
+       FROM invoices WHERE id = ANY($1::uuid[]) FOR SHARE SKIP LOCKED`,
+    [[...named]],
+  );
+  const steady = new Set(
+    now
+      .filter((row) => {
+        const before = read.get(row.id);
+        return (
+          before !== undefined &&
+          before.status === row.status &&
+          before.outstanding === formatAmount(row.outstanding, before.currency)
+        );
+      })
+      .map((row) => row.id),
+  );
+  return new Set(
+    answers
+      .filter((a) => a.ranked.some((s) => s.invoices.some((i) => !steady.has(i.invoiceId))))
+      .map((a) => a.transactionId),
+  );
 }
 
 /**
  * Replaces the current suggestions of these transactions: unchanged ones keep their row (and
  * id), changed or gone ones are superseded, and a new best suggestion is a
- * `reconciliation.suggested` event. Marks the exceptions computed. Returns the stored ids by
+ * `reconciliation.suggested` event. Marks the exceptions computed (not those whose money
+ * `moved`). Returns the stored ids by
  * transaction, best first.
  */
 export async function writeSuggestions(
@@ -401,7 +449,7 @@ export async function writeSuggestions(
   }
   await m.query(
     `UPDATE transaction_exceptions SET suggested_at = now() WHERE transaction_id = ANY($1::uuid[])`,
-    [txIds],
+    [batch.filter((b) => !b.moved).map((b) => b.transactionId)],
   );
   return ids;
 }

@@ -11,7 +11,7 @@ import { Wakeups } from '../../database/wakeups';
 import { MatchEngine } from '../match-engine';
 import type { Actor } from '../match-ledger';
 import { autoPick, suggest } from './scorer';
-import { loadInputs, writeSuggestions } from './suggestion-store';
+import { loadInputs, movedMeanwhile, writeSuggestions } from './suggestion-store';
 import type {
   CreateWriteOffRuleDto,
   SuggestionDto,
@@ -250,7 +250,7 @@ export class SuggestionsService {
     transactionIds: string[],
   ): Promise<{ count: number; auto: string[] }> {
     const inputs = await loadInputs(m, transactionIds);
-    const batch = transactionIds.map((id) => {
+    const answers = transactionIds.map((id) => {
       const input = inputs.get(id);
       return {
         transactionId: id,
@@ -258,10 +258,12 @@ export class SuggestionsService {
         ranked: input ? suggest(input) : [],
       };
     });
+    const moved = await movedMeanwhile(m, inputs, answers);
+    const batch = answers.map((a) => ({ ...a, moved: moved.has(a.transactionId) }));
     const ids = await writeSuggestions(m, batch);
     const auto: string[] = [];
     for (const b of batch) {
-      if (autoPick(b.ranked, this.config.autoMatchThreshold))
+      if (!b.moved && autoPick(b.ranked, this.config.autoMatchThreshold))
         auto.push(ids.get(b.transactionId)![0]);
     }
     return { count: transactionIds.length, auto };

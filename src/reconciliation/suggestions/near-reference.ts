@@ -19,9 +19,10 @@ export type NearKind = 'confusable' | 'one_edit';
 
 /** O and 0, I and l and 1 read alike: a reference that differs only there is "confusable". */
 function foldConfusables(key: string): string {
-  return key.replace(CONFUSABLE, (c) => (c === 'o' ? '0' : '1'));
+  return key.replace(LETTER_O, '0').replace(LETTER_I_L, '1');
 }
-const CONFUSABLE = /[oil]/g;
+const LETTER_O = /o/g;
+const LETTER_I_L = /[il]/g;
 
 /** A key worth a near-miss search: long enough, and with a digit (invoice numbers have one). */
 export function isNearCandidate(key: string): boolean {

@@ -150,11 +150,12 @@ function credits(input: SuggestInput): Suggestion[] {
   });
   const out: Suggestion[] = [];
 
+  const nearKeys = [...keys].filter(isNearCandidate);
   const referenced = new Map<string, ReferenceFinding>();
   for (const invoice of open) {
     const finding = named.has(invoice.id)
       ? ({ kind: 'exact' } as const)
-      : nearestReference(keys, invoice);
+      : nearestReference(nearKeys, invoice);
     if (finding) referenced.set(invoice.id, finding);
   }
   // What the text points to, for candidates it does not point to: named invoices that are closed
@@ -162,15 +163,25 @@ function credits(input: SuggestInput): Suggestion[] {
   const pointedTo = input.invoices.filter((i) => named.has(i.id) || referenced.has(i.id));
   const noReference = otherReference(tx, pointedTo);
 
-  const partyOf = new Map(open.map((invoice) => [invoice.id, partyEvidence(tx, [invoice])]));
+  // The party finding depends on the invoice's customer and the accounts known to pay it only:
+  // found once per customer, not once per invoice (a payer's candidates are mostly its own).
+  const byCustomer = new Map<string, PartyFinding>();
+  const partyOf = (invoice: SuggestInvoice): PartyFinding => {
+    const key = `${invoice.customer ?? ''}\u0000${invoice.knownAccounts.join('\u0000')}`;
+    let finding = byCustomer.get(key);
+    if (!finding) {
+      finding = partyEvidence(tx, [invoice]);
+      byCustomer.set(key, finding);
+    }
+    return finding;
+  };
   for (const invoice of open) {
     const finding = referenced.get(invoice.id);
-    const party = partyOf.get(invoice.id)!;
     if (finding) {
       const kind = finding.kind === 'exact' ? 'named' : 'near_reference';
-      out.push(single(input, invoice, kind, referenceEvidence(finding, invoice), party));
-    } else if (party.match && owed.get(invoice.id) === left) {
-      out.push(single(input, invoice, 'amount', noReference, party));
+      out.push(single(input, invoice, kind, referenceEvidence(finding, invoice), partyOf(invoice)));
+    } else if (owed.get(invoice.id) === left && partyOf(invoice).match) {
+      out.push(single(input, invoice, 'amount', noReference, partyOf(invoice)));
     }
   }
 
@@ -346,12 +357,11 @@ function scored(llr: number, score: number, detail: string): Scored {
 type ReferenceFinding = { kind: 'exact' } | { kind: 'confusable' | 'one_edit'; key: string };
 
 function nearestReference(
-  keys: ReadonlySet<string>,
+  keys: readonly string[],
   invoice: SuggestInvoice,
 ): ReferenceFinding | null {
   let found: ReferenceFinding | null = null;
   for (const key of keys) {
-    if (!isNearCandidate(key)) continue;
     const kind = nearKind(key, invoice.normalized);
     if (kind === 'confusable') return { kind, key };
     if (kind === 'one_edit' && !found) found = { kind, key };
@@ -454,11 +464,11 @@ function partyEvidence(tx: SuggestTransaction, invoices: readonly SuggestInvoice
 /** Open invoices of the payer, grouped by customer, oldest first (what a customer pays first). */
 function partyGroups(
   open: readonly SuggestInvoice[],
-  partyOf: ReadonlyMap<string, PartyFinding>,
+  partyOf: (invoice: SuggestInvoice) => PartyFinding,
 ): SuggestInvoice[][] {
   const groups = new Map<string, SuggestInvoice[]>();
   for (const invoice of open) {
-    if (!partyOf.get(invoice.id)!.match) continue;
+    if (!partyOf(invoice).match) continue;
     const key = partyKey(invoice.customer) ?? '';
     const group = groups.get(key) ?? [];
     group.push(invoice);

@@ -8,7 +8,7 @@ import { formatAmount } from '../../common/money';
 import { candidateKeys } from '../matcher';
 import { SYSTEM_ACTOR_NAME } from '../match-ledger';
 import { liveWriteOffRules } from '../match-store';
-import { deletionKeys, isNearCandidate } from './near-reference';
+import { deletionKeys, isNearCandidate, nearKind } from './near-reference';
 import { normalizeAccount, partyKey } from './party';
 import type { PaidAllocation, SuggestInput, SuggestInvoice, Suggestion } from './scorer';
 import { MAX_PARTY_INVOICES } from './subset-sum';
@@ -120,8 +120,8 @@ export async function loadInputs(
   const near =
     allLookups.length === 0
       ? []
-      : await m.query<Array<{ key: string; invoice_id: string }>>(
-          `SELECT k.key, k.invoice_id FROM invoice_near_keys k
+      : await m.query<Array<{ key: string; invoice_id: string; normalized_number: string }>>(
+          `SELECT k.key, k.invoice_id, i.normalized_number FROM invoice_near_keys k
              JOIN invoices i ON i.id = k.invoice_id
             WHERE k.key = ANY($1::text[]) AND i.status IN ('pending', 'partially_paid')`,
           [allLookups],
@@ -153,8 +153,21 @@ export async function loadInputs(
   const nearByKey = groupBy(
     near,
     (r) => r.key,
-    (r) => r.invoice_id,
+    (r) => r,
   );
+  // A shared lookup key is necessary, not sufficient: only invoices one slip from one of the
+  // transaction's keys are candidates (as `suggest` would find), and only they are read.
+  const nearOf = new Map<Plan, Set<string>>();
+  for (const plan of plans) {
+    const ids = new Set<string>();
+    const keys = plan.keys.filter(isNearCandidate);
+    for (const lookup of plan.lookups) {
+      for (const hit of nearByKey.get(lookup) ?? []) {
+        if (keys.some((k) => nearKind(k, hit.normalized_number) !== null)) ids.add(hit.invoice_id);
+      }
+    }
+    nearOf.set(plan, ids);
+  }
   const partyByKey = groupBy(
     party,
     (r) => `${r.key}\u0000${r.currency}`,
@@ -163,7 +176,7 @@ export async function loadInputs(
 
   const wanted = new Set<string>([
     ...named.map((r) => r.id),
-    ...near.map((r) => r.invoice_id),
+    ...[...nearOf.values()].flatMap((ids) => [...ids]),
     ...party.map((r) => r.id),
   ]);
   const invoiceRows =
@@ -244,7 +257,7 @@ export async function loadInputs(
     const { tx } = plan;
     const ids = new Set<string>();
     for (const key of plan.keys) for (const id of namedByKey.get(key) ?? []) ids.add(id);
-    for (const key of plan.lookups) for (const id of nearByKey.get(key) ?? []) ids.add(id);
+    for (const id of nearOf.get(plan)!) ids.add(id);
     for (const key of plan.parties) {
       for (const id of partyByKey.get(`${key}\u0000${tx.currency}`) ?? []) ids.add(id);
     }

@@ -302,12 +302,18 @@ export async function writeLedger(
     );
     // The money of these invoices moved: suggestions naming them are computed again before
     // anyone sees or accepts them (an invoice paid elsewhere must not stay suggested). Not the
-    // exceptions this ledger settles: writeExceptions deletes them below.
+    // exceptions this ledger settles: writeExceptions deletes them below. One GIN probe per
+    // invoice (LATERAL, kept a subquery by OFFSET 0): for the overlap of a whole batch's ids, or
+    // a join it could flatten, the planner preferred reading every current suggestion when the
+    // table's statistics lagged its growth (bench/RESULTS.md, suggestion speed).
     await m.query(
       `UPDATE transaction_exceptions e SET suggested_at = NULL
         WHERE e.suggested_at IS NOT NULL AND NOT (e.transaction_id = ANY($2::uuid[]))
-          AND e.transaction_id IN (SELECT s.transaction_id FROM suggestions s
-                                    WHERE s.invoice_ids && $1::uuid[] AND s.superseded_at IS NULL)`,
+          AND e.transaction_id IN (
+                SELECT s.transaction_id FROM unnest($1::uuid[]) AS v(id)
+                 CROSS JOIN LATERAL (
+                   SELECT transaction_id FROM suggestions
+                    WHERE invoice_ids @> ARRAY[v.id] AND superseded_at IS NULL OFFSET 0) s)`,
       [invoices.map((i) => i.id), settledTransactions(ledger)],
     );
   }

@@ -338,15 +338,20 @@ async function timed<T>(
 }
 
 /**
- * Until no exception is due, three polls in a row (an automatic allocation makes others due
- * again); returns when the first of those polls saw nothing due.
+ * Until no exception is due and no unit of work of the service holds the suggestions or the
+ * exceptions, three polls in a row (a batch's automatic allocations, which make other exceptions
+ * due again, run after its computation has marked its own exceptions done); returns when the
+ * first of those polls saw nothing.
  */
 async function settle(db: Client): Promise<number> {
   let quiet = 0;
   let since = 0;
   for (;;) {
     const { rows } = await db.query<{ due: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM transaction_exceptions WHERE suggested_at IS NULL) AS due`,
+      `SELECT EXISTS (SELECT 1 FROM transaction_exceptions WHERE suggested_at IS NULL)
+           OR EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                       WHERE c.relname IN ('suggestions', 'transaction_exceptions')
+                         AND l.pid <> pg_backend_pid()) AS due`,
     );
     if (rows[0].due) quiet = 0;
     else if (quiet++ === 0) since = performance.now();

@@ -19,7 +19,7 @@ import { OutboxAggregateWhen1795559720000 } from './1795559720000-OutboxAggregat
 import { ParallelSafeFormatting1795559730000 } from './1795559730000-ParallelSafeFormatting';
 import { NormalizePartyAccounts1795559740000 } from './1795559740000-NormalizePartyAccounts';
 import { AuditTimeBrin1795559750000 } from './1795559750000-AuditTimeBrin';
-import { SuggestionIndexes1795559760000 } from './1795559760000-SuggestionIndexes';
+import { SuggestionGinDirect1795559760000 } from './1795559760000-SuggestionGinDirect';
 
 /**
  * Applied in this order. `npm run migration:generate -- migrations/Name` writes a new file;
@@ -47,5 +47,5 @@ export const MIGRATIONS = [
   ParallelSafeFormatting1795559730000,
   NormalizePartyAccounts1795559740000,
   AuditTimeBrin1795559750000,
-  SuggestionIndexes1795559760000,
+  SuggestionGinDirect1795559760000,
 ];

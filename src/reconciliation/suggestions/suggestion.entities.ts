@@ -110,7 +110,7 @@ export class WriteOffEntity {
  * a changed one gets a new id; replaced ones are marked `superseded_at` (accepting one is a 409).
  */
 @Entity('suggestions')
-@Index('ix_suggestions_transaction', ['transactionId', 'rank'])
+@Index('ix_suggestions_transaction', ['transactionId', 'rank'], { where: 'superseded_at IS NULL' })
 @Index('ix_suggestions_invoice_ids', { synchronize: false })
 export class SuggestionEntity {
   @PrimaryColumn({ type: 'uuid' })

@@ -27,7 +27,7 @@
  * Prints a Markdown table for bench/RESULTS.md; writes bench/.work/suggest-speed.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { GENERATE_SQL, RESET_SQL } from './reconcile-data';
@@ -63,7 +63,7 @@ const EXTRA_ENV = envList(cliOption('env'));
 /** Each size this many times on the same service (rounds swing; compare medians). */
 const ROUNDS = Math.max(1, Number(cliOption('rounds') ?? 1));
 /** Another checkout's build to measure (A/B: run the part once with `--dir`, once without). */
-const DIR = cliOption('dir') ?? BENCH_ROOT;
+const DIR = resolve(cliOption('dir') ?? BENCH_ROOT);
 const POLL_MS = 250;
 
 /** What `POST /invoices` stores beside an invoice: its customer key and its lookup keys. */

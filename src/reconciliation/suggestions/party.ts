@@ -114,21 +114,6 @@ export function partySimilarity(
   a: string | null | undefined,
   b: string | null | undefined,
 ): number {
-  if (!a || !b) return 0;
-  // A payer is compared with each of a customer's invoices, which all carry the same name.
-  const pair = `${a}\u0000${b}`;
-  let similarity = similarityCache.get(pair);
-  if (similarity === undefined) {
-    if (similarityCache.size >= WORDS_CACHE_SIZE) similarityCache.clear();
-    similarity = nameSimilarity(a, b);
-    similarityCache.set(pair, similarity);
-  }
-  return similarity;
-}
-
-const similarityCache = new Map<string, number>();
-
-function nameSimilarity(a: string, b: string): number {
   const wa = partyWords(a);
   const wb = partyWords(b);
   if (wa.length === 0 || wb.length === 0) return 0;
